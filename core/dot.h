@@ -1,0 +1,21 @@
+// to_dot: the graph behind a tensor as Graphviz text — the first teaching tool.
+//   ember::to_dot(loss)  |  dot -Tsvg > graph.svg
+// Ops are boxes named after their backward node with the output shape; leaves
+// are ellipses (filled when they require grad); arrows run from inputs to ops,
+// the direction of the forward pass.
+#pragma once
+
+#include <string>
+
+#include "core/tensor.h"
+
+namespace ember {
+
+struct DotOptions {
+  bool values = false;     ///< print (the first few) values of leaves and of outputs still alive
+  bool gradients = false;  ///< print the .grad() of leaves that have one
+};
+
+std::string to_dot(const Tensor& root, DotOptions options = {});
+
+}  // namespace ember

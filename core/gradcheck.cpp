@@ -1,0 +1,59 @@
+#include "core/gradcheck.h"
+
+#include <cmath>
+#include <random>
+#include <sstream>
+
+#include "core/grad_mode.h"
+
+namespace ember {
+namespace {
+
+double projected(const Tensor& y, const std::vector<float>& v) {
+  double s = 0;
+  for (int64_t i = 0; i < y.numel(); ++i) s += static_cast<double>(y.data()[i]) * v[i];
+  return s;
+}
+
+}  // namespace
+
+GradcheckResult gradcheck(const TensorFunction& f, const std::vector<Tensor>& inputs, GradcheckOptions options) {
+  std::vector<Tensor> xs;  // fresh leaves, so the caller's tensors keep their .grad()
+  for (const Tensor& in : inputs) xs.push_back(in.detach().clone().requires_grad_(in.requires_grad()));
+
+  Tensor y = f(xs);
+  std::mt19937 rng(1234);
+  std::uniform_real_distribution<float> dist(0.5f, 1.5f);
+  std::vector<float> v(y.numel());
+  for (float& e : v) e = (rng() & 1) ? dist(rng) : -dist(rng);
+  y.backward(tensor(v, y.shape()));
+
+  GradcheckResult result;
+  NoGradGuard no_grad;
+  for (size_t k = 0; k < xs.size(); ++k) {
+    if (!xs[k].requires_grad()) continue;
+    Tensor analytic = xs[k].grad();
+    float* x = xs[k].data();
+    for (int64_t i = 0; i < xs[k].numel(); ++i) {
+      float saved = x[i];
+      x[i] = static_cast<float>(saved + options.eps);
+      double plus = projected(f(xs), v);
+      x[i] = static_cast<float>(saved - options.eps);
+      double minus = projected(f(xs), v);
+      x[i] = saved;
+      double numeric = (plus - minus) / (2 * options.eps);
+      double a = analytic.defined() ? analytic.data()[i] : 0.0;
+      double error = std::fabs(a - numeric) / (options.atol + options.rtol * std::fabs(numeric));
+      if (!(error <= 1.0)) result.ok = false;
+      if (!(error <= result.worst_error)) {
+        result.worst_error = std::isnan(error) ? INFINITY : error;
+        std::ostringstream where;
+        where << "input " << k << " element " << i << ": analytic " << a << " numeric " << numeric;
+        result.worst = where.str();
+      }
+    }
+  }
+  return result;
+}
+
+}  // namespace ember

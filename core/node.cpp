@@ -1,0 +1,87 @@
+// Nodes of the autograd graph: recording them, applying them, freeing them.
+#include "core/node.h"
+
+#include <atomic>
+
+#include "core/grad_mode.h"
+
+namespace ember {
+namespace {
+
+std::atomic<int64_t> live_nodes{0};
+
+// Moves into `out` the children that only this edge list keeps alive.
+void take_last_owned(std::vector<Edge>& edges, std::vector<std::shared_ptr<Node>>& out) {
+  for (Edge& e : edges)
+    if (e.node && e.node.use_count() == 1) out.push_back(std::move(e.node));
+}
+
+Edge edge_to(const Tensor& input) {
+  Edge e;
+  if (!input.defined() || !input.requires_grad()) return e;  // no gradient flows there
+  e.shape = input.shape();
+  if (input.grad_fn())
+    e.node = input.grad_fn();
+  else
+    e.leaf = input.impl_ptr();
+  return e;
+}
+
+}  // namespace
+
+Node::Node(const char* name, std::vector<Edge> next, BackwardFunction backward, Shape output_shape)
+    : name_(name), next_(std::move(next)), backward_(std::move(backward)), output_shape_(std::move(output_shape)) {
+  ++live_nodes;
+}
+
+Node::~Node() {
+  // Destroying a node destroys the children it alone owns, and theirs, and so
+  // on: a chain of a million ops would recurse a million deep. Instead, take
+  // over those children and destroy them one at a time (PyTorch's deleteNode).
+  std::vector<std::shared_ptr<Node>> doomed;
+  take_last_owned(next_, doomed);
+  while (!doomed.empty()) {
+    std::shared_ptr<Node> node = std::move(doomed.back());
+    doomed.pop_back();
+    take_last_owned(node->next_, doomed);
+  }  // `node` dies here with its edges already taken: no recursion
+  --live_nodes;
+}
+
+Gradients Node::apply(const Tensor& grad_output) {
+  if (!backward_)
+    fail("backward: trying to backward through the graph a second time (", name_,
+         " was freed by an earlier backward); pass retain_graph=true to the first backward() to keep it");
+  Gradients g = backward_(grad_output);
+  if (g.size() != next_.size())
+    fail("backward: ", name_, " returned ", g.size(), " gradients for ", next_.size(), " inputs (bug in the op)");
+  return g;
+}
+
+void Node::release() { backward_ = nullptr; }
+
+bool needs_grad(std::initializer_list<const Tensor*> inputs) {
+  if (!GradMode::is_enabled()) return false;
+  for (const Tensor* t : inputs)
+    if (t->defined() && t->requires_grad()) return true;
+  return false;
+}
+
+void record(const char* name, Tensor& output, const std::vector<Tensor>& inputs, BackwardFunction backward) {
+  std::vector<Edge> next;
+  next.reserve(inputs.size());
+  for (const Tensor& in : inputs) next.push_back(edge_to(in));
+  auto node = std::make_shared<Node>(name, std::move(next), std::move(backward), output.shape());
+  node->set_output(output.impl_ptr());
+  output.impl()->grad_fn = std::move(node);
+  output.impl()->requires_grad = true;
+}
+
+void record(const char* name, Tensor& output, std::initializer_list<Tensor> inputs, BackwardFunction backward) {
+  std::vector<Tensor> list(inputs);
+  record(name, output, list, std::move(backward));
+}
+
+int64_t live_node_count() { return live_nodes.load(); }
+
+}  // namespace ember

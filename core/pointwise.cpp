@@ -1,0 +1,134 @@
+// Pointwise ops of one tensor. Each forward is a loop over the elements; its
+// backward, right under it, is the derivative times the incoming gradient.
+#include <cmath>
+#include <numbers>
+
+#include "core/elementwise_op.h"
+#include "core/node.h"
+#include "core/ops.h"
+
+namespace ember {
+
+using detail::map_values;
+using detail::zip_values;
+
+Tensor neg(const Tensor& x) {
+  Tensor y = map_values(x, [](float v) { return -v; });
+  if (needs_grad(x)) record("NegBackward", y, {x}, [](const Tensor& g) { return grads(-g); });
+  return y;
+}
+
+// d/dx e^x = e^x: the backward reads the output.
+Tensor exp(const Tensor& x) {
+  Tensor y = map_values(x, [](float v) { return std::exp(v); });
+  if (needs_grad(x)) record("ExpBackward", y, {x}, [y = y.detach()](const Tensor& g) { return grads(g * y); });
+  return y;
+}
+
+// d/dx log x = 1/x.
+Tensor log(const Tensor& x) {
+  Tensor y = map_values(x, [](float v) { return std::log(v); });
+  if (needs_grad(x)) record("LogBackward", y, {x}, [x = x.detach()](const Tensor& g) { return grads(g / x); });
+  return y;
+}
+
+// d/dx log(1 + x) = 1/(1 + x); accurate for tiny x where log(1 + x) rounds to 0.
+Tensor log1p(const Tensor& x) {
+  Tensor y = map_values(x, [](float v) { return std::log1p(v); });
+  if (needs_grad(x))
+    record("Log1PBackward", y, {x}, [x = x.detach()](const Tensor& g) { return grads(g / (x + 1.0f)); });
+  return y;
+}
+
+// d/dx √x = 1/(2√x).
+Tensor sqrt(const Tensor& x) {
+  Tensor y = map_values(x, [](float v) { return std::sqrt(v); });
+  if (needs_grad(x))
+    record("SqrtBackward", y, {x}, [y = y.detach()](const Tensor& g) { return grads(g / (y * 2.0f)); });
+  return y;
+}
+
+Tensor sign(const Tensor& x) {
+  return map_values(x, [](float v) { return std::isnan(v) ? v : static_cast<float>((v > 0) - (v < 0)); });
+}
+
+// d/dx |x| = sign(x), taken as 0 at 0 (PyTorch's convention).
+Tensor abs(const Tensor& x) {
+  Tensor y = map_values(x, [](float v) { return std::fabs(v); });
+  if (needs_grad(x))
+    record("AbsBackward", y, {x}, [x = x.detach()](const Tensor& g) { return grads(g * sign(x)); });
+  return y;
+}
+
+// d/dx tanh x = 1 − tanh² x.
+Tensor tanh(const Tensor& x) {
+  Tensor y = map_values(x, [](float v) { return std::tanh(v); });
+  if (needs_grad(x))
+    record("TanhBackward", y, {x}, [y = y.detach()](const Tensor& g) {
+      return grads(zip_values(g, y, "tanh", [](float gv, float yv) { return gv * (1.0f - yv * yv); }));
+    });
+  return y;
+}
+
+// σ(x) = 1/(1 + e^−x), written so that exp never overflows; σ' = σ(1 − σ).
+Tensor sigmoid(const Tensor& x) {
+  Tensor y = map_values(x, [](float v) {
+    if (v >= 0) return 1.0f / (1.0f + std::exp(-v));
+    float e = std::exp(v);
+    return e / (1.0f + e);
+  });
+  if (needs_grad(x))
+    record("SigmoidBackward", y, {x}, [y = y.detach()](const Tensor& g) {
+      return grads(zip_values(g, y, "sigmoid", [](float gv, float yv) { return gv * yv * (1.0f - yv); }));
+    });
+  return y;
+}
+
+// d/dx erf x = 2/√π · e^(−x²).
+Tensor erf(const Tensor& x) {
+  Tensor y = map_values(x, [](float v) { return std::erf(v); });
+  if (needs_grad(x))
+    record("ErfBackward", y, {x}, [x = x.detach()](const Tensor& g) {
+      const float k = 2.0f / std::sqrt(std::numbers::pi_v<float>);
+      return grads(zip_values(g, x, "erf", [k](float gv, float xv) { return gv * k * std::exp(-xv * xv); }));
+    });
+  return y;
+}
+
+// d/dx xᵖ = p·xᵖ⁻¹ (and 0 when p = 0, as PyTorch).
+Tensor pow(const Tensor& x, float p) {
+  Tensor y = map_values(x, [p](float v) { return std::pow(v, p); });
+  if (needs_grad(x))
+    record("PowBackward", y, {x}, [x = x.detach(), p](const Tensor& g) {
+      return grads(zip_values(g, x, "pow",
+                              [p](float gv, float xv) { return p == 0 ? 0.0f : gv * p * std::pow(xv, p - 1); }));
+    });
+  return y;
+}
+
+// d/dx bˣ = bˣ · ln b.
+Tensor pow(float base, const Tensor& x) {
+  Tensor y = map_values(x, [base](float v) { return std::pow(base, v); });
+  if (needs_grad(x))
+    record("PowBackward", y, {x}, [y = y.detach(), base](const Tensor& g) { return grads(g * y * std::log(base)); });
+  return y;
+}
+
+// The gradient passes where lo <= x <= hi, inclusive at both bounds (PyTorch).
+static Tensor clamp_between(const Tensor& x, float lo, float hi, const char* name) {
+  Tensor y = map_values(x, [lo, hi](float v) { return std::isnan(v) ? v : std::min(std::max(v, lo), hi); });
+  if (needs_grad(x))
+    record(name, y, {x}, [x = x.detach(), lo, hi](const Tensor& g) {
+      return grads(zip_values(g, x, "clamp", [lo, hi](float gv, float xv) { return xv >= lo && xv <= hi ? gv : 0.0f; }));
+    });
+  return y;
+}
+
+Tensor clamp(const Tensor& x, float lo, float hi) {
+  if (lo > hi) fail("clamp: min ", lo, " is greater than max ", hi);
+  return clamp_between(x, lo, hi, "ClampBackward");
+}
+Tensor clamp_min(const Tensor& x, float lo) { return clamp_between(x, lo, INFINITY, "ClampMinBackward"); }
+Tensor clamp_max(const Tensor& x, float hi) { return clamp_between(x, -INFINITY, hi, "ClampMaxBackward"); }
+
+}  // namespace ember

