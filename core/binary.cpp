@@ -80,13 +80,15 @@ Tensor operator-(const Tensor& a) { return neg(a); }
 
 // --- maximum, minimum, pow, where ----------------------------------------------
 
-// The larger of a and b; where they tie, each gets half the gradient (PyTorch).
+// The larger of a and b; where they tie, each gets half the gradient, and
+// where either is NaN both get all of it (PyTorch: g, halved at ties, zeroed
+// where the input lost).
 Tensor maximum(const Tensor& a, const Tensor& b) {
   Tensor y = zip_values(a, b, "maximum", [](float u, float v) { return std::isnan(u) || u > v ? u : v; });
   if (needs_grad(a, b))
     record("MaximumBackward", y, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g) {
-      Tensor share_a = (a > b) + (a == b) * 0.5f;
-      return grads(g * share_a, g * (1.0f - share_a));
+      Tensor tie = (a == b) * 0.5f;
+      return grads(g * (1.0f - (a < b) - tie), g * (1.0f - (a > b) - tie));
     });
   return y;
 }
@@ -95,18 +97,19 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
   Tensor y = zip_values(a, b, "minimum", [](float u, float v) { return std::isnan(u) || u < v ? u : v; });
   if (needs_grad(a, b))
     record("MinimumBackward", y, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g) {
-      Tensor share_a = (a < b) + (a == b) * 0.5f;
-      return grads(g * share_a, g * (1.0f - share_a));
+      Tensor tie = (a == b) * 0.5f;
+      return grads(g * (1.0f - (a > b) - tie), g * (1.0f - (a < b) - tie));
     });
   return y;
 }
 
-// d(aᵇ) = b·aᵇ⁻¹·da + aᵇ·ln a·db; the db term is 0 where a = 0 and b >= 0 (PyTorch).
+// d(aᵇ) = b·aᵇ⁻¹·da + aᵇ·ln a·db; the da term is 0 where b = 0, the db term is 0
+// where a = 0 and b >= 0 (PyTorch).
 Tensor pow(const Tensor& a, const Tensor& b) {
   Tensor y = zip_values(a, b, "pow", [](float u, float v) { return std::pow(u, v); });
   if (needs_grad(a, b))
     record("PowBackward", y, {a, b}, [a = a.detach(), b = b.detach(), y = y.detach()](const Tensor& g) {
-      Tensor ga = g * b * pow(a, b - 1.0f);
+      Tensor ga = where(b == 0.0f, 0.0f, g * b * pow(a, b - 1.0f));
       Tensor gb = where((a == 0.0f) * (b >= 0.0f), 0.0f, g * y * log(a));
       return grads(ga, gb);
     });

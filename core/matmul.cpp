@@ -50,7 +50,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (a.dim() == 0 || b.dim() == 0)
     fail("matmul: both arguments need at least 1 dim, got shapes ", a.shape(), " and ", b.shape());
   // Vectors as in torch.matmul: [k] is a row on the left, a column on the right.
-  if (a.dim() == 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
+  if (a.dim() == 1) return squeeze(matmul(unsqueeze(a, 0), b), b.dim() == 1 ? 0 : -2);  // [k]x[k] -> []
   if (b.dim() == 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
   if (a.dim() > 3 || b.dim() > 3)
     fail("matmul: supports up to 3 dims, got shapes ", a.shape(), " and ", b.shape());

@@ -72,7 +72,7 @@ Tensor sum(const Tensor& x);
 Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim = false);
 Tensor mean(const Tensor& x);
 Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim = false);
-/// Largest element; the gradient goes to the first largest one.
+/// Largest element; tied largest elements share the gradient evenly (PyTorch).
 Tensor max(const Tensor& x);
 /// Largest values along dim; the gradient goes to the first largest in each slice.
 Tensor max(const Tensor& x, int64_t dim, bool keepdim = false);

@@ -49,6 +49,7 @@ std::vector<int64_t> normalized_dims(const std::vector<int64_t>& dims, int64_t r
     if (std::find(out.begin(), out.end(), nd) != out.end()) fail(op, ": dim ", d, " appears more than once");
     out.push_back(nd);
   }
+  if (rank == 0) return {};  // a 0-d tensor has no dims to reduce: dim 0 / -1 name the tensor itself
   if (dims.empty())
     for (int64_t d = 0; d < rank; ++d) out.push_back(d);
   std::sort(out.begin(), out.end());
@@ -150,14 +151,21 @@ Tensor max(const Tensor& x, int64_t dim, bool keepdim) {
 Tensor min(const Tensor& x, int64_t dim, bool keepdim) {
   return reduce_extreme(x, dim, keepdim, "MinBackward", [](float u, float v) { return u < v; });
 }
-Tensor max(const Tensor& x) {
-  if (x.numel() == 0) fail("max: the tensor is empty (shape ", x.shape(), ")");
-  return max(x.reshape({x.numel()}), 0, false);
+// The full reductions share the gradient evenly among tied extremes (PyTorch's
+// evenly_distribute_backward); a NaN result sends it to the NaNs.
+static Tensor reduce_all_extreme(const Tensor& x, const char* op, const char* name, bool largest) {
+  if (x.numel() == 0) fail(op, ": the tensor is empty (shape ", x.shape(), ")");
+  Tensor flat = x.detach().reshape({x.numel()});
+  Tensor y = largest ? max(flat, 0, false) : min(flat, 0, false);
+  if (needs_grad(x))
+    record(name, y, {x}, [x = x.detach(), value = y.item()](const Tensor& g) {
+      Tensor hit = std::isnan(value) ? (x != x) : (x == value);
+      return grads(g * hit / sum(hit));
+    });
+  return y;
 }
-Tensor min(const Tensor& x) {
-  if (x.numel() == 0) fail("min: the tensor is empty (shape ", x.shape(), ")");
-  return min(x.reshape({x.numel()}), 0, false);
-}
+Tensor max(const Tensor& x) { return reduce_all_extreme(x, "max", "MaxBackward", true); }
+Tensor min(const Tensor& x) { return reduce_all_extreme(x, "min", "MinBackward", false); }
 
 Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) {
   dim = normalize_dim(dim, x.dim(), "argmax");

@@ -125,6 +125,10 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
 }
 
 Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
+  if (x.dim() == 0) {  // PyTorch allows transpose(0, 0) of a 0-d tensor: nothing to swap
+    normalize_dim(dim0, 0, "transpose"), normalize_dim(dim1, 0, "transpose");
+    return x;
+  }
   std::vector<int64_t> dims(x.dim());
   std::iota(dims.begin(), dims.end(), 0);
   std::swap(dims[normalize_dim(dim0, x.dim(), "transpose")], dims[normalize_dim(dim1, x.dim(), "transpose")]);
@@ -177,6 +181,7 @@ std::vector<Tensor> split(const Tensor& x, int64_t size, int64_t dim) {
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   if (tensors.empty()) fail("cat: expected at least one tensor");
   const Shape& first = tensors[0].shape();
+  if (first.empty()) fail("cat: zero-dimensional tensors cannot be concatenated (use stack)");
   dim = normalize_dim(dim, static_cast<int64_t>(first.size()), "cat");
   Shape shape = first;
   shape[dim] = 0;

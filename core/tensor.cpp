@@ -31,7 +31,10 @@ const TensorImpl& Tensor::checked() const {
 }
 
 const Shape& Tensor::shape() const { return checked().shape; }
-int64_t Tensor::size(int64_t d) const { return shape()[normalize_dim(d, dim(), "size")]; }
+int64_t Tensor::size(int64_t d) const {
+  if (dim() == 0) fail("size: dim ", d, " asked of a tensor with no dims (shape [])");
+  return shape()[normalize_dim(d, dim(), "size")];
+}
 int64_t Tensor::numel() const { return numel_of(shape()); }
 float* Tensor::data() { return const_cast<float*>(std::as_const(*this).data()); }
 const float* Tensor::data() const { return checked().storage->data(); }
@@ -129,7 +132,8 @@ Tensor Tensor::neg() const { return ember::neg(*this); }
 
 // --- printing -------------------------------------------------------------------
 namespace {
-void print_values(std::ostream& out, const float* data, const Shape& shape, size_t d) {
+// summarize: like PyTorch, tensors of more than 1000 elements print the ends of long dims only.
+void print_values(std::ostream& out, const float* data, const Shape& shape, size_t d, bool summarize) {
   if (d == shape.size()) {
     out << data[0];
     return;
@@ -138,15 +142,16 @@ void print_values(std::ostream& out, const float* data, const Shape& shape, size
   for (size_t i = d + 1; i < shape.size(); ++i) stride *= shape[i];
   out << "[";
   int64_t n = shape[d];
-  const int64_t edge = 3;  // like PyTorch, long dims print their ends only
+  const int64_t edge = 3;
+  const std::string separator = d + 1 < shape.size() ? ",\n" + std::string(d + 8, ' ') : ", ";
   for (int64_t i = 0; i < n; ++i) {
-    if (n > 2 * edge + 1 && i == edge) {
-      out << "..., ";
+    if (summarize && n > 2 * edge && i == edge) {
+      out << separator << "...";
       i = n - edge - 1;
       continue;
     }
-    if (i) out << (d + 1 < shape.size() ? ",\n" + std::string(d + 8, ' ') : ", ");
-    print_values(out, data + i * stride, shape, d + 1);
+    if (i) out << separator;
+    print_values(out, data + i * stride, shape, d + 1, summarize);
   }
   out << "]";
 }
@@ -162,7 +167,7 @@ std::ostream& operator<<(std::ostream& out, const Tensor& t) {
   if (!t.defined()) return out << "tensor(undefined)";
   std::ostringstream body;
   body << std::setprecision(4);
-  print_values(body, t.data(), t.shape(), 0);
+  print_values(body, t.data(), t.shape(), 0, t.numel() > 1000);
   out << "tensor(" << body.str();
   if (t.grad_fn())
     out << ", grad_fn=<" << t.grad_fn()->name() << ">";
