@@ -31,7 +31,7 @@ std::string to_dot(const Tensor& root, DotOptions options) {
   out << "digraph ember {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=11];\n";
   std::unordered_map<const void*, std::string> ids;
   auto id_of = [&](const void* p) {
-    auto [it, added] = ids.emplace(p, "n" + std::to_string(ids.size()));
+    auto [it, added] = ids.emplace(p, std::string(1, 'n').append(std::to_string(ids.size())));
     return std::pair{it->second, added};
   };
   if (!root.defined()) return out.str() + "}\n";

@@ -221,9 +221,10 @@ Tensor linspace(float start, float end, int64_t n) {
   if (n < 0) fail("linspace: number of steps must be non-negative, got ", n);
   Tensor t = Tensor::empty({n});
   double step = n > 1 ? (static_cast<double>(end) - start) / static_cast<double>(n - 1) : 0.0;
-  // Like PyTorch, fill the second half from the end so that both ends are exact.
+  // Like PyTorch, fill the second half from the end so that both ends are exact
+  // (one point is the start).
   for (int64_t i = 0; i < n; ++i)
-    t.data()[i] = static_cast<float>(i < n / 2 ? start + step * i : end - step * (n - 1 - i));
+    t.data()[i] = static_cast<float>(i < n / 2 || n == 1 ? start + step * i : end - step * (n - 1 - i));
   return t;
 }
 
