@@ -1,0 +1,97 @@
+// Dataset helpers: subsets, seeded splits, class counts, normalisation.
+#include "data/dataset.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "core/error.h"
+#include "core/random.h"
+
+namespace ember::data {
+
+namespace {
+int64_t row_width(const Tensor& t) { return t.size(0) == 0 ? 0 : t.numel() / t.size(0); }
+}  // namespace
+
+std::vector<int64_t> permutation(int64_t n, uint64_t seed) {
+  Generator gen(seed);
+  std::vector<int64_t> p(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) p[i] = i;
+  for (int64_t i = n - 1; i > 0; --i) std::swap(p[i], p[gen.below(static_cast<uint64_t>(i) + 1)]);
+  return p;
+}
+
+Dataset subset(const Dataset& d, const std::vector<int64_t>& indices, const std::string& name) {
+  Dataset out{name.empty() ? d.name : name, {}, {}, d.class_names, d.num_classes};
+  Shape in_shape = d.inputs.shape(), target_shape = d.targets.shape();
+  in_shape[0] = target_shape[0] = static_cast<int64_t>(indices.size());
+  out.inputs = Tensor::empty(in_shape);
+  out.targets = Tensor::empty(target_shape);
+  const int64_t n = d.size(), wi = row_width(d.inputs), wt = row_width(d.targets);
+  for (size_t r = 0; r < indices.size(); ++r) {
+    int64_t i = indices[r];
+    if (i < 0 || i >= n) fail("subset: index ", i, " is out of range for ", d.name, " of ", n, " samples");
+    std::memcpy(out.inputs.data() + r * wi, d.inputs.data() + i * wi, sizeof(float) * wi);
+    std::memcpy(out.targets.data() + r * wt, d.targets.data() + i * wt, sizeof(float) * wt);
+  }
+  return out;
+}
+
+DatasetSplit train_test_split(const Dataset& d, int64_t test_size, uint64_t seed) {
+  const int64_t n = d.size();
+  if (test_size < 0 || test_size > n)
+    fail("train_test_split: test_size ", test_size, " is not within 0..", n, " (the size of ", d.name, ")");
+  std::vector<int64_t> p = permutation(n, seed);
+  std::vector<int64_t> train(p.begin(), p.end() - test_size), test(p.end() - test_size, p.end());
+  return {subset(d, train, d.name + " (train)"), subset(d, test, d.name + " (test)")};
+}
+
+std::vector<int64_t> class_counts(const Dataset& d) {
+  validate(d);
+  std::vector<int64_t> counts(static_cast<size_t>(d.num_classes), 0);
+  const float* t = d.targets.data();
+  for (int64_t i = 0; i < d.size(); ++i) ++counts[static_cast<size_t>(t[i])];
+  return counts;
+}
+
+void validate(const Dataset& d) {
+  if (!d.inputs.defined() || d.inputs.dim() != 2)
+    fail("dataset ", d.name, ": inputs must be a tensor [N, D]",
+         d.inputs.defined() ? detail::cat(", got ", d.inputs.shape()) : std::string(", got none"));
+  if (!d.targets.defined() || d.targets.dim() < 1 || d.targets.size(0) != d.inputs.size(0))
+    fail("dataset ", d.name, ": targets must have one row per input (inputs ", d.inputs.shape(), ", targets ",
+         d.targets.defined() ? d.targets.shape() : Shape{}, ")");
+  if (d.num_classes < 0) fail("dataset ", d.name, ": num_classes is negative (", d.num_classes, ")");
+  if (d.num_classes == 0) return;
+  if (d.targets.dim() != 1)
+    fail("dataset ", d.name, ": class targets must be a tensor [N], got ", d.targets.shape());
+  if (!d.class_names.empty() && static_cast<int64_t>(d.class_names.size()) != d.num_classes)
+    fail("dataset ", d.name, ": ", d.class_names.size(), " class names for ", d.num_classes, " classes");
+  const float* t = d.targets.data();
+  for (int64_t i = 0; i < d.size(); ++i)
+    if (!(t[i] >= 0) || t[i] >= static_cast<float>(d.num_classes) || t[i] != std::floor(t[i]))
+      fail("dataset ", d.name, ": target ", t[i], " of sample ", i, " is not a class index in 0..",
+           d.num_classes - 1);
+}
+
+Normalization compute_normalization(const Dataset& d) {
+  const float* x = d.inputs.data();
+  const int64_t n = d.inputs.numel();
+  if (n == 0) fail("compute_normalization: ", d.name, " has no input values");
+  double sum = 0, sum_sq = 0;  // doubles: 47M floats would lose digits in a float sum
+  for (int64_t i = 0; i < n; ++i) {
+    sum += x[i];
+    sum_sq += double{x[i]} * x[i];
+  }
+  double mean = sum / n, var = std::max(0.0, sum_sq / n - mean * mean);
+  return {static_cast<float>(mean), static_cast<float>(std::sqrt(var))};
+}
+
+void normalize_(Dataset& d, Normalization n) {
+  if (!(n.std > 0)) fail("normalize_: std must be positive, got ", n.std);
+  float* x = d.inputs.data();
+  const int64_t count = d.inputs.numel();
+  for (int64_t i = 0; i < count; ++i) x[i] = (x[i] - n.mean) / n.std;  // as torchvision's Normalize
+}
+
+}  // namespace ember::data

@@ -1,0 +1,64 @@
+// Dataset: a whole dataset in memory as two tensors, inputs [N, D] and
+// targets, with the names of its classes. MNIST-sized data (60,000 × 784
+// floats = 188 MB) fits comfortably, and holding it as one tensor lets the
+// DataLoader copy rows with memcpy. Streaming from disk and lazy transforms
+// are deliberately left out.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace ember::data {
+
+struct Dataset {
+  std::string name;  ///< "fashion-mnist (train)", "two-moons", …
+  Tensor inputs;     ///< [N, D]
+  Tensor targets;    ///< [N] class indices (whole numbers), or [N, 1] values for regression
+  std::vector<std::string> class_names;  ///< num_classes names; empty for regression
+  int64_t num_classes = 0;               ///< 0 for regression
+
+  int64_t size() const { return inputs.defined() ? inputs.size(0) : 0; }
+  int64_t num_features() const { return inputs.defined() ? inputs.size(1) : 0; }
+  bool is_classification() const { return num_classes > 0; }
+};
+
+struct DatasetSplit {
+  Dataset train, test;
+};
+
+/// The rows of `d` at `indices`, in that order (a copy).
+Dataset subset(const Dataset& d, const std::vector<int64_t>& indices, const std::string& name = "");
+
+/// A seeded shuffle of all rows, the last `test_size` of them becoming the test set.
+DatasetSplit train_test_split(const Dataset& d, int64_t test_size, uint64_t seed);
+
+/// How many samples each class has (classification datasets).
+std::vector<int64_t> class_counts(const Dataset& d);
+
+/// A seeded random permutation of 0..n-1 (Fisher–Yates over ember's Generator).
+std::vector<int64_t> permutation(int64_t n, uint64_t seed);
+
+/// Checks the invariants (shapes agree, class targets are whole numbers in
+/// 0..num_classes-1); throws ember::Error naming `d.name` otherwise.
+void validate(const Dataset& d);
+
+// --- normalisation -----------------------------------------------------------
+/// x -> (x - mean) / std, one mean and std for every input value (grey images).
+struct Normalization {
+  float mean = 0.0f, std = 1.0f;
+};
+/// The usual constants, measured on the training images in [0, 1].
+inline constexpr Normalization mnist_normalization{0.1307f, 0.3081f};
+inline constexpr Normalization fashion_mnist_normalization{0.2860f, 0.3530f};
+/// Leaves inputs in [0, 1] as they are.
+inline constexpr Normalization no_normalization{0.0f, 1.0f};
+
+/// The mean and standard deviation of every input value of `d`.
+Normalization compute_normalization(const Dataset& d);
+/// Applies `n` to d.inputs in place (outside autograd).
+void normalize_(Dataset& d, Normalization n);
+
+}  // namespace ember::data
