@@ -15,3 +15,10 @@
 #include "core/threads.h"
 #include "core/trace.h"
 #include "nn/module.h"
+
+// data: IDX reader, MNIST-style loaders, toy datasets, batching
+#include "data/dataloader.h"
+#include "data/dataset.h"
+#include "data/idx.h"
+#include "data/mnist.h"
+#include "data/toy.h"
