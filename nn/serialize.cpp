@@ -1,0 +1,264 @@
+// safetensors reading and writing. Validation follows the format's own rules
+// (the reference reader's): the header is a JSON object; every tensor entry has
+// a known dtype, a shape of non-negative sizes and data_offsets [begin, end]
+// whose length is exactly the tensor's bytes; the tensors tile the data region
+// with no overlap and no hole, and nothing follows the last one.
+#include "nn/serialize.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/grad_mode.h"
+
+namespace ember::nn {
+namespace {
+
+static_assert(std::endian::native == std::endian::little,
+              "safetensors data is little-endian; so is this reader");
+
+constexpr uint64_t kMaxHeader = 100'000'000;  // the reference implementation's limit
+
+// Writes all bytes or throws.
+void write_all(int fd, const char* data, size_t n, const std::string& path) {
+  while (n > 0) {
+    ssize_t w = ::write(fd, data, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      fail("save: ", path, ": write failed: ", std::strerror(errno));
+    }
+    data += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+
+// Closes a descriptor and removes the temporary file unless the save finished.
+struct TempFile {
+  int fd = -1;
+  std::string path;
+  bool done = false;
+  ~TempFile() {
+    if (fd >= 0) ::close(fd);
+    if (!done && !path.empty()) ::unlink(path.c_str());
+  }
+};
+
+void fsync_dir(const std::filesystem::path& dir) {
+  int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return;  // some filesystems cannot open a folder; the rename is still atomic
+  ::fsync(fd);
+  ::close(fd);
+}
+
+std::string join_names(const std::vector<std::string>& names, size_t limit = 8) {
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < limit; ++i) out += (i ? ", " : "") + names[i];
+  if (names.size() > limit) out += ", … (" + std::to_string(names.size()) + " in all)";
+  return out;
+}
+
+int64_t dtype_size(const std::string& dtype) {
+  static const std::map<std::string, int64_t> sizes = {
+      {"BOOL", 1}, {"U8", 1},  {"I8", 1},  {"F8_E4M3", 1}, {"F8_E5M2", 1}, {"I16", 2}, {"U16", 2}, {"F16", 2},
+      {"BF16", 2}, {"I32", 4}, {"U32", 4}, {"F32", 4},     {"I64", 8},     {"U64", 8}, {"F64", 8}};
+  auto it = sizes.find(dtype);
+  return it == sizes.end() ? -1 : it->second;
+}
+
+}  // namespace
+
+void write_safetensors(const std::string& path, const NamedTensors& tensors, const Metadata& metadata) {
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  std::set<std::string> seen;
+  uint64_t offset = 0;
+  for (const auto& [name, t] : tensors) {
+    if (name.empty() || name == "__metadata__") fail("save: ", path, ": invalid tensor name '", name, "'");
+    if (!seen.insert(name).second) fail("save: ", path, ": tensor name '", name, "' appears twice");
+    if (!t.defined()) fail("save: ", path, ": tensor '", name, "' is undefined");
+    uint64_t bytes = static_cast<uint64_t>(t.numel()) * sizeof(float);
+    header[name] = {{"dtype", "F32"}, {"shape", t.shape()}, {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');  // align the data to 8 bytes, as the reference writer does
+  uint64_t n = text.size();
+  char length[8];
+  for (int i = 0; i < 8; ++i) length[i] = static_cast<char>((n >> (8 * i)) & 0xff);
+
+  std::filesystem::path target(path);
+  TempFile tmp;
+  tmp.path = path + ".tmp-XXXXXX";
+  tmp.fd = ::mkstemp(tmp.path.data());
+  if (tmp.fd < 0) {
+    tmp.path.clear();
+    fail("save: ", path, ": cannot create a temporary file next to it: ", std::strerror(errno));
+  }
+  write_all(tmp.fd, length, 8, path);
+  write_all(tmp.fd, text.data(), text.size(), path);
+  for (const auto& [name, t] : tensors)
+    write_all(tmp.fd, reinterpret_cast<const char*>(t.data()), static_cast<size_t>(t.numel()) * sizeof(float),
+              path);
+  ::fchmod(tmp.fd, 0644);  // mkstemp makes it 0600; a checkpoint is an ordinary file
+  if (::fsync(tmp.fd) != 0) fail("save: ", path, ": fsync failed: ", std::strerror(errno));
+  if (::close(tmp.fd) != 0) {
+    tmp.fd = -1;
+    fail("save: ", path, ": close failed: ", std::strerror(errno));
+  }
+  tmp.fd = -1;
+  if (::rename(tmp.path.c_str(), path.c_str()) != 0)
+    fail("save: ", path, ": cannot rename the temporary file into place: ", std::strerror(errno));
+  tmp.done = true;
+  fsync_dir(target.parent_path());
+}
+
+SafetensorsFile read_safetensors(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail("load: ", path, ": cannot open the file: ", std::strerror(errno));
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) fail("load: ", path, ": read error");
+  uint64_t size = bytes.size();
+  if (size < 8)
+    fail("load: ", path, ": file is truncated (", size,
+         " bytes; a safetensors file starts with an 8-byte header length)");
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[i]);
+  if (n > size - 8)
+    fail("load: ", path, ": header length ", n, " is larger than the rest of the file (", size - 8,
+         " bytes): the file is truncated or not a safetensors file");
+  if (n > kMaxHeader) fail("load: ", path, ": header length ", n, " exceeds the ", kMaxHeader, "-byte limit");
+  std::string_view text(bytes.data() + 8, n);
+  if (text.empty() || text.front() != '{')
+    fail("load: ", path, ": the header does not start with '{' (not a safetensors file)");
+  nlohmann::json header = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (header.is_discarded() || !header.is_object())
+    fail("load: ", path, ": the header is not a valid JSON object");
+  uint64_t data_size = size - 8 - n;
+  const char* data = bytes.data() + 8 + n;
+
+  struct Entry {
+    std::string name;
+    Shape shape;
+    uint64_t begin, end;
+  };
+  std::vector<Entry> entries;
+  SafetensorsFile file;
+  for (auto& [name, value] : header.items()) {
+    if (name == "__metadata__") {
+      if (!value.is_object()) fail("load: ", path, ": __metadata__ is not an object of strings");
+      for (auto& [k, v] : value.items()) {
+        if (!v.is_string()) fail("load: ", path, ": __metadata__ value of '", k, "' is not a string");
+        file.metadata[k] = v.get<std::string>();
+      }
+      continue;
+    }
+    auto bad = [&](const auto&... what) { fail("load: ", path, ": tensor '", name, "': ", what...); };
+    if (!value.is_object()) bad("its header entry is not an object");
+    if (!value.contains("dtype") || !value["dtype"].is_string()) bad("missing or invalid dtype");
+    std::string dtype = value["dtype"].get<std::string>();
+    int64_t item = dtype_size(dtype);
+    if (item < 0) bad("unknown dtype '", dtype, "'");
+    if (dtype != "F32") bad("dtype ", dtype, " is not supported (ember reads F32 only)");
+    if (!value.contains("shape") || !value["shape"].is_array()) bad("missing or invalid shape");
+    Entry e{name, {}, 0, 0};
+    uint64_t numel = 1;
+    for (auto& d : value["shape"]) {
+      if (!d.is_number_unsigned()) bad("shape has a size that is not a non-negative integer: ", d.dump());
+      uint64_t s = d.get<uint64_t>();
+      if (s > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ||
+          (s != 0 && numel > std::numeric_limits<uint64_t>::max() / 4 / s))
+        bad("shape ", value["shape"].dump(), " is too large");
+      numel *= s;
+      e.shape.push_back(static_cast<int64_t>(s));
+    }
+    const auto& offsets = value.contains("data_offsets") ? value["data_offsets"] : nlohmann::json();
+    if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
+        !offsets[1].is_number_unsigned())
+      bad("data_offsets must be [begin, end] with non-negative integers");
+    e.begin = offsets[0].get<uint64_t>();
+    e.end = offsets[1].get<uint64_t>();
+    if (e.begin > e.end) bad("data_offsets [", e.begin, ", ", e.end, "] end before they begin");
+    if (e.end > data_size)
+      bad("data_offsets [", e.begin, ", ", e.end, "] go past the end of the data (", data_size,
+          " bytes): the file is truncated or the header is wrong");
+    if (e.end - e.begin != numel * 4)
+      bad("data_offsets [", e.begin, ", ", e.end, "] span ", e.end - e.begin, " bytes but shape ", e.shape,
+          " of ", dtype, " needs ", numel * 4);
+    entries.push_back(std::move(e));
+  }
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  });
+  uint64_t expected = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const Entry& e = entries[i];
+    if (e.begin < expected)
+      fail("load: ", path, ": tensors '", entries[i - 1].name, "' and '", e.name, "' overlap (bytes [",
+           e.begin, ", ", expected, ") of the data are claimed by both)");
+    if (e.begin > expected)
+      fail("load: ", path, ": bytes [", expected, ", ", e.begin,
+           ") of the data belong to no tensor (before '", e.name, "'); the header is inconsistent");
+    expected = e.end;
+  }
+  if (expected != data_size)
+    fail("load: ", path, ": the file has ", data_size - expected, " bytes after the last tensor's data (",
+         data_size, " data bytes, tensors cover ", expected, "); the header is inconsistent");
+  for (const Entry& e : entries) {
+    Tensor t = Tensor::empty(e.shape);
+    if (e.end > e.begin) std::memcpy(t.data(), data + e.begin, e.end - e.begin);
+    file.tensors.emplace_back(e.name, t);
+  }
+  return file;
+}
+
+void save(const Module& module, const std::string& path, const Metadata& metadata) {
+  NamedTensors tensors = module.named_parameters();
+  for (auto& named : module.named_buffers()) tensors.push_back(named);
+  write_safetensors(path, tensors, metadata);
+}
+
+void load(Module& module, const std::string& path) {
+  SafetensorsFile file = read_safetensors(path);
+  std::map<std::string, Tensor> in_file(file.tensors.begin(), file.tensors.end());
+  NamedTensors targets = module.named_parameters();
+  for (auto& named : module.named_buffers()) targets.push_back(named);
+  std::vector<std::string> missing;
+  std::set<std::string> wanted;
+  for (const auto& [name, t] : targets) {
+    wanted.insert(name);
+    auto it = in_file.find(name);
+    if (it == in_file.end()) {
+      missing.push_back(name);
+      continue;
+    }
+    if (it->second.shape() != t.shape())
+      fail("load: ", path, ": tensor '", name, "' has shape ", it->second.shape(), " in the file but ",
+           t.shape(), " in the model");
+  }
+  if (!missing.empty())
+    fail("load: ", path, ": the model's tensor", missing.size() > 1 ? "s " : " ", join_names(missing),
+         missing.size() > 1 ? " are" : " is", " missing from the file");
+  std::vector<std::string> extra;
+  for (const auto& [name, t] : file.tensors)
+    if (!wanted.count(name)) extra.push_back(name);
+  if (!extra.empty())
+    fail("load: ", path, ": the file has tensor", extra.size() > 1 ? "s " : " ", join_names(extra),
+         " that the model does not have");
+  // Everything checked: now, and only now, write into the model.
+  NoGradGuard no_grad;
+  for (auto& [name, t] : targets) t.copy_(in_file.at(name));
+}
+
+}  // namespace ember::nn

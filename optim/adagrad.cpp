@@ -1,0 +1,46 @@
+#include "optim/adagrad.h"
+
+#include <cmath>
+
+#include "core/grad_mode.h"
+#include "core/kernels/parallel.h"
+
+namespace ember::optim {
+
+Adagrad::Adagrad(std::vector<Tensor> params, AdagradOptions o)
+    : Optimizer(std::move(params), o.lr, "Adagrad"), options_(o) {
+  if (!(o.lr_decay >= 0.0f)) fail("Adagrad: invalid lr_decay value: ", o.lr_decay);
+  if (!(o.weight_decay >= 0.0f)) fail("Adagrad: invalid weight_decay value: ", o.weight_decay);
+  if (!(o.initial_accumulator_value >= 0.0f))
+    fail("Adagrad: invalid initial_accumulator_value value: ", o.initial_accumulator_value);
+  if (!(o.eps >= 0.0f)) fail("Adagrad: invalid epsilon value: ", o.eps);
+  // PyTorch creates the sum at construction, so it is in the state from the start.
+  for (size_t i = 0; i < params_.size(); ++i) buffer(i, "sum").fill_(o.initial_accumulator_value);
+}
+
+void Adagrad::step() {
+  NoGradGuard no_grad;
+  const AdagradOptions& o = options_;
+  const float eps = o.eps, wd = o.weight_decay;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    Tensor grad = params_[i].grad();
+    if (!grad.defined()) continue;
+    int64_t t = ++state_[i].step;
+    const float clr = static_cast<float>(lr_ / (1.0 + static_cast<double>(t - 1) * o.lr_decay));
+    float* p = params_[i].data();
+    const float* gs = grad.data();
+    float* s = buffer(i, "sum").data();
+    const bool maximize = o.maximize;
+    kernels::parallel_for(params_[i].numel(), [&](int64_t begin, int64_t end) {
+      for (int64_t j = begin; j < end; ++j) {
+        float g = maximize ? -gs[j] : gs[j];
+        if (wd != 0.0f) g = g + wd * p[j];
+        s[j] = s[j] + 1.0f * g * g;
+        float std = std::sqrt(s[j]) + eps;
+        p[j] = p[j] + -clr * g / std;
+      }
+    });
+  }
+}
+
+}  // namespace ember::optim

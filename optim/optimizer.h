@@ -1,0 +1,63 @@
+// optim::Optimizer: the base of every optimizer. It holds the parameters (the
+// same tensor handles the model holds), the learning rate, and per-parameter
+// state — a step count and named tensors such as "exp_avg" — so that a
+// checkpoint can save and restore it and a resumed run continues bit for bit
+// (optim/checkpoint.h). One parameter group; PyTorch's param_groups are left out.
+//
+// step() updates the parameters' values in place, outside autograd, from
+// their .grad(); a parameter whose .grad() is undefined is skipped and its
+// state left alone, as in PyTorch.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace ember::optim {
+
+/// What an optimizer remembers about one parameter between steps.
+struct ParamState {
+  int64_t step = 0;                       ///< steps taken with a gradient
+  std::map<std::string, Tensor> tensors;  ///< "momentum_buffer", "exp_avg", …
+};
+
+class Optimizer {
+ public:
+  Optimizer(std::vector<Tensor> params, double lr, const char* name);
+  virtual ~Optimizer() = default;
+  Optimizer(const Optimizer&) = delete;
+  Optimizer& operator=(const Optimizer&) = delete;
+
+  /// One update of every parameter that has a gradient.
+  virtual void step() = 0;
+  /// Clears the parameters' gradients: undefined (PyTorch's set_to_none, the
+  /// default from PyTorch 2.0) or, with set_to_none = false, filled with zeros.
+  void zero_grad(bool set_to_none = true);
+
+  const std::vector<Tensor>& params() const { return params_; }
+  /// The learning rate; schedulers set it. Kept in double, as PyTorch's Python float.
+  double lr() const { return lr_; }
+  void set_lr(double lr);
+  /// "SGD", "Adam", … (checked when state is restored).
+  const std::string& name() const { return name_; }
+
+  /// Per-parameter state, in the order of params() (for checkpoints).
+  const std::vector<ParamState>& state() const { return state_; }
+  /// Replaces the state after checking it fits the parameters (names and shapes).
+  void set_state(std::vector<ParamState> state);
+
+ protected:
+  /// The named state tensor of parameter i, created zero-filled (like the param) on first use.
+  Tensor& buffer(size_t i, const std::string& name);
+  bool has_buffer(size_t i, const std::string& name) const;
+
+  std::vector<Tensor> params_;
+  std::vector<ParamState> state_;
+  double lr_;
+  std::string name_;
+};
+
+}  // namespace ember::optim
