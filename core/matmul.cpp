@@ -49,6 +49,10 @@ Tensor batched_matmul(const Tensor& a, const Tensor& b) {
 Tensor matmul(const Tensor& a, const Tensor& b) {
   if (a.dim() == 0 || b.dim() == 0)
     fail("matmul: both arguments need at least 1 dim, got shapes ", a.shape(), " and ", b.shape());
+  int64_t rows_b = b.dim() == 1 ? b.size(0) : b.size(-2);  // checked here to name the caller's shapes
+  if (a.size(-1) != rows_b)
+    fail("matmul: shapes ", a.shape(), " and ", b.shape(), " cannot be multiplied (", a.size(-1), " vs ", rows_b,
+         ")");
   // Vectors as in torch.matmul: [k] is a row on the left, a column on the right.
   if (a.dim() == 1) return squeeze(matmul(unsqueeze(a, 0), b), b.dim() == 1 ? 0 : -2);  // [k]x[k] -> []
   if (b.dim() == 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);

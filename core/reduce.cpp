@@ -83,9 +83,10 @@ Tensor sum_values(const Tensor& x, const std::vector<int64_t>& dims) {
 
 // Index of the first extreme value in each slice along dim (NaN wins, as in PyTorch).
 template <class Better>
-void arg_extreme(const Tensor& x, int64_t dim, std::vector<int64_t>& index, Tensor& values, Better better) {
+void arg_extreme(const Tensor& x, int64_t dim, std::vector<int64_t>& index, Tensor& values, const char* op,
+                 Better better) {
   Around a = around(x.shape(), dim);
-  if (a.n == 0) fail("max/min: cannot reduce over dim ", dim, " of size 0 (shape ", x.shape(), ")");
+  if (a.n == 0) fail(op, ": cannot reduce over dim ", dim, " of size 0 (shape ", x.shape(), ")");
   index.assign(a.outer * a.inner, 0);
   const float* px = x.data();
   float* pv = values.data();
@@ -102,12 +103,12 @@ void arg_extreme(const Tensor& x, int64_t dim, std::vector<int64_t>& index, Tens
 
 // The values of x at one index per slice along dim; the gradient goes back to those positions.
 template <class Better>
-Tensor reduce_extreme(const Tensor& x, int64_t dim, bool keepdim, const char* name, Better better) {
-  dim = normalize_dim(dim, x.dim(), name);
+Tensor reduce_extreme(const Tensor& x, int64_t dim, bool keepdim, const char* op, const char* name, Better better) {
+  dim = normalize_dim(dim, x.dim(), op);
   if (x.dim() == 0) return x.clone();
   std::vector<int64_t> index;
   Tensor y = Tensor::empty(keepdim_shape(x.shape(), {dim}));
-  arg_extreme(x, dim, index, y, better);
+  arg_extreme(x, dim, index, y, op, better);
   if (!keepdim) y = y.reshape(dropped_shape(x.shape(), {dim}));  // y is not in a graph yet: a plain reshape
   if (needs_grad(x))
     record(name, y, {x}, [index, dim, shape = x.shape()](const Tensor& g) {
@@ -146,10 +147,10 @@ Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
 Tensor mean(const Tensor& x) { return mean(x, {}, false); }
 
 Tensor max(const Tensor& x, int64_t dim, bool keepdim) {
-  return reduce_extreme(x, dim, keepdim, "MaxBackward", [](float u, float v) { return u > v; });
+  return reduce_extreme(x, dim, keepdim, "max", "MaxBackward", [](float u, float v) { return u > v; });
 }
 Tensor min(const Tensor& x, int64_t dim, bool keepdim) {
-  return reduce_extreme(x, dim, keepdim, "MinBackward", [](float u, float v) { return u < v; });
+  return reduce_extreme(x, dim, keepdim, "min", "MinBackward", [](float u, float v) { return u < v; });
 }
 // The full reductions share the gradient evenly among tied extremes (PyTorch's
 // evenly_distribute_backward); a NaN result sends it to the NaNs.
@@ -172,7 +173,7 @@ Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) {
   if (x.dim() == 0) return zeros({});
   std::vector<int64_t> index;
   Tensor values = Tensor::empty(keepdim_shape(x.shape(), {dim}));
-  arg_extreme(x, dim, index, values, [](float u, float v) { return u > v; });
+  arg_extreme(x, dim, index, values, "argmax", [](float u, float v) { return u > v; });
   Tensor y = Tensor::empty(keepdim ? values.shape() : dropped_shape(x.shape(), {dim}));
   for (size_t i = 0; i < index.size(); ++i) y.data()[i] = static_cast<float>(index[i]);
   return y;
