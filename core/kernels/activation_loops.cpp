@@ -1,0 +1,170 @@
+// The loops behind activation_loops.h. Each is one pass over the data,
+// parallel over chunks only when the array is large (parallel_for's grain).
+#include "core/kernels/activation_loops.h"
+
+#include <cmath>
+
+#include "core/kernels/parallel.h"
+
+namespace ember::kernels {
+namespace {
+
+// y[i] = f(x[i]) and dx[i] = f(x[i], dy[i]) in parallel chunks.
+template <class F>
+void map1(const float* x, float* y, int64_t n, F f) {
+  parallel_for(n, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) y[i] = f(x[i]);
+  });
+}
+template <class F>
+void map2(const float* x, const float* dy, float* dx, int64_t n, F f) {
+  parallel_for(n, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) dx[i] = f(x[i], dy[i]);
+  });
+}
+
+float sigmoid(float v) {
+  if (v >= 0) return 1.0f / (1.0f + std::exp(-v));
+  float e = std::exp(v);
+  return e / (1.0f + e);
+}
+
+}  // namespace
+
+void relu_forward(const float* x, float* y, int64_t n) {
+  map1(x, y, n, [](float v) { return v < 0.0f ? 0.0f : v; });
+}
+
+void hardtanh_forward(const float* x, float* y, int64_t n, float lo, float hi) {
+  map1(x, y, n, [=](float v) { return v < lo ? lo : v > hi ? hi : v; });
+}
+
+void hardsigmoid_forward(const float* x, float* y, int64_t n) {
+  map1(x, y, n,
+       [](float v) { return std::isnan(v) ? v : std::fmin(std::fmax(v + 3.0f, 0.0f), 6.0f) / 6.0f; });
+}
+
+void hardsigmoid_backward(const float* x, const float* dy, float* dx, int64_t n) {
+  map2(x, dy, dx, n, [](float v, float g) { return v > -3.0f && v < 3.0f ? g / 6.0f : 0.0f; });
+}
+
+void hardswish_backward(const float* x, const float* dy, float* dx, int64_t n) {
+  map2(x, dy, dx, n, [](float v, float g) {
+    if (std::isnan(v)) return v;
+    return v < -3.0f ? 0.0f : v <= 3.0f ? g * (v / 3.0f + 0.5f) : g;
+  });
+}
+
+void softplus_finish(const float* x, float* y, int64_t n, float beta, float threshold) {
+  parallel_for(n, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      float z = x[i] * beta;
+      y[i] = z > threshold ? x[i] : z < -5.0f ? std::log1p(std::exp(z)) / beta : y[i] / beta;
+    }
+  });
+}
+
+void logsigmoid_finish(const float* x, float* y, int64_t n) {
+  parallel_for(n, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i)
+      if (x[i] > 5.0f) y[i] = -std::log1p(std::exp(-x[i]));
+  });
+}
+
+void softplus_backward_finish(const float* x, const float* dy, float* dx, int64_t n, float beta,
+                              float threshold) {
+  parallel_for(n, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i)
+      if (x[i] * beta > threshold) dx[i] = dy[i];
+  });
+}
+
+void hardshrink_forward(const float* x, float* y, int64_t n, float lambd) {
+  map1(x, y, n, [=](float v) { return v >= -lambd && v <= lambd ? 0.0f : v; });
+}
+
+void softshrink_forward(const float* x, float* y, int64_t n, float lambd) {
+  map1(x, y, n, [=](float v) {
+    return v > lambd ? v - lambd : v < -lambd ? v + lambd : std::isnan(v) ? v : 0.0f;
+  });
+}
+
+void shrink_backward(const float* x, const float* dy, float* dx, int64_t n, float lambd) {
+  map2(x, dy, dx, n, [=](float v, float g) { return v >= -lambd && v <= lambd ? 0.0f : g; });
+}
+
+void threshold_forward(const float* x, float* y, int64_t n, float threshold, float value) {
+  map1(x, y, n, [=](float v) { return v <= threshold ? value : v; });
+}
+
+void threshold_backward(const float* x, const float* dy, float* dx, int64_t n, float threshold) {
+  map2(x, dy, dx, n, [=](float v, float g) { return v <= threshold ? 0.0f : g; });
+}
+
+void softsign_forward(const float* x, float* y, int64_t n) {
+  map1(x, y, n, [](float v) { return v / (1.0f + std::fabs(v)); });
+}
+
+void softsign_backward(const float* x, const float* dy, float* dx, int64_t n) {
+  map2(x, dy, dx, n, [](float v, float g) {
+    float d = 1.0f + std::fabs(v);
+    return g / (d * d);
+  });
+}
+
+void tanhshrink_forward(const float* x, float* y, int64_t n) {
+  map1(x, y, n, [](float v) { return v - std::tanh(v); });
+}
+
+void tanhshrink_backward(const float* x, const float* dy, float* dx, int64_t n) {
+  map2(x, dy, dx, n, [](float v, float g) {
+    float t = std::tanh(v);
+    return g * t * t;
+  });
+}
+
+void glu_forward(const float* x, float* y, int64_t outer, int64_t half, int64_t inner) {
+  int64_t block = half * inner;  // elements of one half in one outer slice
+  parallel_for(outer * block, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      int64_t o = i / block, r = i % block;
+      const float* a = x + o * 2 * block;
+      y[i] = a[r] * sigmoid(a[block + r]);
+    }
+  });
+}
+
+void glu_backward(const float* x, const float* dy, float* dx, int64_t outer, int64_t half, int64_t inner) {
+  int64_t block = half * inner;
+  parallel_for(outer * block, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      int64_t o = i / block, r = i % block;
+      const float* a = x + o * 2 * block;
+      float* da = dx + o * 2 * block;
+      float s = sigmoid(a[block + r]);
+      da[r] = dy[i] * s;
+      da[block + r] = dy[i] * a[r] * s * (1.0f - s);
+    }
+  });
+}
+
+void rrelu_forward(const float* x, float* slopes, float* y, int64_t n) {
+  parallel_for(n, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      if (!(x[i] <= 0.0f)) slopes[i] = 1.0f;  // positive (or NaN): passes unchanged
+      y[i] = x[i] * slopes[i];
+    }
+  });
+}
+
+double swish_beta_grad(const float* x, const float* dy, int64_t n, float beta) {
+  double total = 0;
+#pragma omp parallel for reduction(+ : total) if (n >= kParallelGrain)
+  for (int64_t i = 0; i < n; ++i) {
+    float s = sigmoid(beta * x[i]);
+    total += static_cast<double>(dy[i]) * x[i] * x[i] * s * (1.0f - s);
+  }
+  return total;
+}
+
+}  // namespace ember::kernels

@@ -1,0 +1,76 @@
+// OpenMP loops for the activations (or halves of them) that oneDNN 2.6 lacks,
+// or whose oneDNN form follows a different convention at a kink than PyTorch,
+// or where one fused pass beats a chain of primitives. Each is a plain
+// forward/backward pair over raw arrays, like llm.c's gelu_forward /
+// gelu_backward; the kink conventions are PyTorch's and are spelt out at each.
+#pragma once
+
+#include <cstdint>
+
+namespace ember::kernels {
+
+// --- relu and hardtanh family: NaN-preserving forwards ---------------------------------
+// oneDNN 2.6's relu (alpha = 0) and clip_v2 turn NaN into 0 (they use max/min
+// instructions); PyTorch keeps NaN. These loops keep it, at oneDNN's speed on
+// large arrays — 1M floats, 1 thread: relu 294 µs vs oneDNN 291 µs, clip 315 vs
+// 299 µs (memory-bound either way; /tmp bench, see docs/activations.md).
+/// y = x < 0 ? 0 : x (NaN stays NaN).
+void relu_forward(const float* x, float* y, int64_t n);
+/// y = x < lo ? lo : x > hi ? hi : x (NaN stays NaN).
+void hardtanh_forward(const float* x, float* y, int64_t n, float lo, float hi);
+/// y = min(max(x + 3, 0), 6) / 6, PyTorch's formula and rounding.
+void hardsigmoid_forward(const float* x, float* y, int64_t n);
+/// dx = −3 < x < 3 ? dy/6 : 0.
+void hardsigmoid_backward(const float* x, const float* dy, float* dx, int64_t n);
+/// dx = dy·(x < −3 ? 0 : x <= 3 ? x/3 + 1/2 : 1) — PyTorch's values at ±3 (−1/2
+/// and 3/2); oneDNN 2.6's hardswish backward gives 0 and 1 there.
+void hardswish_backward(const float* x, const float* dy, float* dx, int64_t n);
+
+// --- softplus -----------------------------------------------------------------------
+/// Finishes softplus after oneDNN's soft_relu put ln(1 + e^(βx)) in y:
+/// y = βx > threshold ? x : y/β. oneDNN's soft_relu is off by up to 8e-6 in
+/// absolute terms far left (its log polynomial near 1; it even turns slightly
+/// negative), so below βx = −5 the value is recomputed as log1p(e^(βx)) — rare
+/// elements, exact to float rounding.
+void softplus_finish(const float* x, float* y, int64_t n, float beta, float threshold);
+/// logsigmoid after oneDNN: where x > 5 recompute −log1p(e⁻ˣ) (same reason as above).
+void logsigmoid_finish(const float* x, float* y, int64_t n);
+/// Finishes the backward after oneDNN put σ(βx)·dy in dx: dx = βx > threshold ? dy : dx.
+void softplus_backward_finish(const float* x, const float* dy, float* dx, int64_t n, float beta,
+                              float threshold);
+
+// --- shrinks, threshold, softsign, tanhshrink -------------------------------------
+/// y = |x| > λ ? x : 0 (0 at ±λ); dx = |x| > λ ? dy : 0.
+void hardshrink_forward(const float* x, float* y, int64_t n, float lambd);
+/// y = x > λ ? x − λ : x < −λ ? x + λ : 0; NaN stays NaN (PyTorch 1.13 returns 0 there).
+void softshrink_forward(const float* x, float* y, int64_t n, float lambd);
+/// The gradient of both shrinks: dx = |x| > λ ? dy : 0 (0 at ±λ).
+void shrink_backward(const float* x, const float* dy, float* dx, int64_t n, float lambd);
+/// y = x <= threshold ? value : x (PyTorch: the threshold itself is replaced).
+void threshold_forward(const float* x, float* y, int64_t n, float threshold, float value);
+/// dx = x <= threshold ? 0 : dy.
+void threshold_backward(const float* x, const float* dy, float* dx, int64_t n, float threshold);
+/// y = x / (1 + |x|);  dx = dy / (1 + |x|)².
+void softsign_forward(const float* x, float* y, int64_t n);
+void softsign_backward(const float* x, const float* dy, float* dx, int64_t n);
+/// y = x − tanh x;  dx = dy·tanh² x.
+void tanhshrink_forward(const float* x, float* y, int64_t n);
+void tanhshrink_backward(const float* x, const float* dy, float* dx, int64_t n);
+
+// --- glu --------------------------------------------------------------------------------
+/// x viewed as [outer, 2·half, inner]; a = first half, b = second half along the
+/// middle dim; y [outer, half, inner] = a·σ(b).
+void glu_forward(const float* x, float* y, int64_t outer, int64_t half, int64_t inner);
+/// da = dy·σ(b);  db = dy·a·σ(b)(1 − σ(b)).
+void glu_backward(const float* x, const float* dy, float* dx, int64_t outer, int64_t half, int64_t inner);
+
+// --- rrelu (training mode) -----------------------------------------------------------
+/// `slopes` holds n draws from U(lower, upper); overwritten with the slope used:
+/// the draw where x <= 0, 1 elsewhere (PyTorch's "noise"). y = x·slope.
+void rrelu_forward(const float* x, float* slopes, float* y, int64_t n);
+
+// --- swish with a learnable β --------------------------------------------------------
+/// Σ dy·∂y/∂β over the elements, where y = x·σ(βx) and ∂y/∂β = x²·σ(βx)(1 − σ(βx)).
+double swish_beta_grad(const float* x, const float* dy, int64_t n, float beta);
+
+}  // namespace ember::kernels

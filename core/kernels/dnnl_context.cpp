@@ -1,0 +1,92 @@
+// The oneDNN engine, per-thread streams and the per-thread primitive cache
+// (see dnnl_context_detail.hpp for why each exists).
+#include "core/kernels/dnnl_context.h"
+
+#include <cstring>
+
+#include "core/kernels/dnnl_context_detail.hpp"
+
+namespace ember::kernels {
+namespace dnnl_detail {
+namespace {
+
+struct KeyHash {
+  size_t operator()(const PrimitiveKey& k) const {
+    auto mix = [](size_t h, uint64_t v) { return h ^ (v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2)); };
+    uint32_t a, b;
+    std::memcpy(&a, &k.alpha, 4);
+    std::memcpy(&b, &k.beta, 4);
+    size_t h =
+        mix(mix(mix(mix(static_cast<size_t>(k.kind), k.algorithm), a), b), static_cast<uint64_t>(k.axis));
+    for (int64_t d : k.dims) h = mix(h, static_cast<uint64_t>(d));
+    return h;
+  }
+};
+
+// A training loop uses a few dozen configurations; a program that feeds ever
+// new shapes would grow the cache without bound, so past this size it starts over.
+constexpr size_t kMaxEntries = 4096;
+
+struct Cache {
+  std::unordered_map<PrimitiveKey, CachedPrimitive, KeyHash> entries;
+  int64_t hits = 0, misses = 0;
+};
+
+Cache& thread_cache() {
+  thread_local Cache cache;
+  return cache;
+}
+
+}  // namespace
+
+dnnl::engine& engine() {
+  static dnnl::engine cpu(dnnl::engine::kind::cpu, 0);
+  return cpu;
+}
+
+dnnl::stream& stream() {
+  thread_local dnnl::stream s(engine());
+  return s;
+}
+
+CachedPrimitive& cached(const PrimitiveKey& key, const std::function<CachedPrimitive()>& make) {
+  Cache& cache = thread_cache();
+  auto it = cache.entries.find(key);
+  if (it != cache.entries.end()) {
+    ++cache.hits;
+    return it->second;
+  }
+  ++cache.misses;
+  if (cache.entries.size() >= kMaxEntries) cache.entries.clear();
+  return cache.entries.emplace(key, make()).first->second;
+}
+
+dnnl::memory unbound(const dnnl::memory::desc& md) { return dnnl::memory(md, engine(), DNNL_MEMORY_NONE); }
+
+void execute(CachedPrimitive& p, std::initializer_list<std::pair<int, const float*>> buffers) {
+  // oneDNN takes a void* for inputs and outputs alike; inputs are only read.
+  for (auto [id, ptr] : buffers) p.args.at(id).set_data_handle(const_cast<float*>(ptr));
+  p.primitive.execute(stream(), p.args);
+  stream().wait();
+}
+
+dnnl::memory::desc plain_desc(const std::vector<int64_t>& dims) {
+  dnnl::memory::dims d(dims.begin(), dims.end()), strides(d.size(), 1);
+  for (size_t i = d.size(); i-- > 1;) strides[i - 1] = strides[i] * d[i];
+  return dnnl::memory::desc(d, dnnl::memory::data_type::f32, strides);
+}
+
+}  // namespace dnnl_detail
+
+PrimitiveCacheStats primitive_cache_stats() {
+  auto& c = dnnl_detail::thread_cache();
+  return {static_cast<int64_t>(c.entries.size()), c.hits, c.misses};
+}
+
+void clear_primitive_cache() {
+  auto& c = dnnl_detail::thread_cache();
+  c.entries.clear();
+  c.hits = c.misses = 0;
+}
+
+}  // namespace ember::kernels

@@ -1,0 +1,41 @@
+// oneDNN eltwise primitives over raw float arrays: y = f(x) and
+// dx = f'(·)·dy, for the algorithms ember's activations use. The arrays are
+// treated as flat (n elements): an eltwise op does not care about shape, and
+// one primitive then serves every tensor of the same size. Nothing here knows
+// of autograd; nn/activation_*.cpp wrap these.
+#pragma once
+
+#include <cstdint>
+
+namespace ember::kernels {
+
+/// oneDNN 2.6 eltwise algorithms (alpha/beta meanings as oneDNN documents them).
+enum class Eltwise {
+  relu,          // x > 0 ? x : alpha·x
+  relu_use_dst,  // same; backward reads y (alpha >= 0)
+  tanh,
+  tanh_use_dst,      // backward reads y: 1 − y²
+  logistic,          // σ(x)
+  logistic_use_dst,  // backward reads y: y(1 − y)
+  elu,               // x > 0 ? x : alpha(eˣ − 1)
+  elu_use_dst,       // backward reads y (alpha >= 0)
+  clip_v2,           // min(max(x, alpha), beta)
+  swish,             // x·σ(alpha·x)
+  mish,              // x·tanh(ln(1 + eˣ))
+  hardswish,         // x·min(max(x + 3, 0), 6)/6
+  gelu_erf,          // x/2·(1 + erf(x/√2))
+  gelu_tanh,         // x/2·(1 + tanh(√(2/π)(x + 0.044715x³)))
+  soft_relu,         // ln(1 + eˣ) (alpha, beta ignored in 2.6)
+  logsigmoid,        // −ln(1 + e⁻ˣ)
+  linear,            // alpha·x + beta
+};
+
+/// dst[i] = f(src[i]); src and dst may be the same array.
+void eltwise_forward(Eltwise alg, float alpha, float beta, const float* src, float* dst, int64_t n);
+
+/// diff_src[i] = f'(·)·diff_dst[i], where `data` is the forward's input — or
+/// its output for the *_use_dst algorithms.
+void eltwise_backward(Eltwise alg, float alpha, float beta, const float* data, const float* diff_dst,
+                      float* diff_src, int64_t n);
+
+}  // namespace ember::kernels

@@ -1,0 +1,222 @@
+// The activations that run on oneDNN 2.6 eltwise primitives, forward and
+// backward. Where a `_use_dst_for_bwd` algorithm exists the node keeps the
+// output's storage instead of the input (the input may then be freed).
+// Halves that oneDNN computes with another convention than PyTorch — NaN in
+// relu/clip forwards, hardswish's gradient at ±3 — or that would take two
+// primitives (hardsigmoid) are OpenMP loops from core/kernels/activation_loops.h.
+#include <cmath>
+#include <string>
+
+#include "core/kernels/activation_loops.h"
+#include "core/kernels/eltwise.h"
+#include "core/node.h"
+#include "nn/activation.h"
+#include "nn/activation_detail.h"
+
+namespace ember::F {
+namespace {
+
+using detail::backward_kernel;
+using detail::check_defined;
+using detail::unary_kernel;
+using kernels::Eltwise;
+
+Tensor eltwise(const Tensor& x, Eltwise alg, float alpha = 0, float beta = 0) {
+  return unary_kernel(
+      x, [&](const float* s, float* d, int64_t n) { kernels::eltwise_forward(alg, alpha, beta, s, d, n); });
+}
+
+Tensor eltwise_grad(const Tensor& data, const Tensor& g, Eltwise alg, float alpha = 0, float beta = 0) {
+  return backward_kernel(data, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
+    kernels::eltwise_backward(alg, alpha, beta, s, dy, dx, n);
+  });
+}
+
+// One oneDNN algorithm forward and backward. For a *_use_dst algorithm the
+// node saves the output's storage (y.detach(), never y: that would hold its
+// own node), otherwise the input.
+Tensor eltwise_op(const char* node, const Tensor& x, Eltwise alg, bool use_dst, float alpha = 0,
+                  float beta = 0) {
+  Tensor y = eltwise(x, alg, alpha, beta);
+  if (needs_grad(x))
+    record(node, y, {x}, [saved = use_dst ? y.detach() : x.detach(), alg, alpha, beta](const Tensor& g) {
+      return grads(eltwise_grad(saved, g, alg, alpha, beta));
+    });
+  return y;
+}
+
+}  // namespace
+
+// relu' = x > 0 ? 1 : 0 (0 at 0, PyTorch). The output is positive exactly
+// where the input is, so the backward reads y (eltwise_relu_use_dst_for_bwd).
+// The forward is a loop: oneDNN's relu with alpha = 0 maps NaN to 0.
+Tensor relu(const Tensor& x) {
+  check_defined(x, "relu");
+  Tensor y = unary_kernel(x, kernels::relu_forward);
+  if (needs_grad(x))
+    record("ReluBackward", y, {x},
+           [y = y.detach()](const Tensor& g) { return grads(eltwise_grad(y, g, Eltwise::relu_use_dst)); });
+  return y;
+}
+
+// leaky_relu' = x > 0 ? 1 : slope (slope at 0, PyTorch). Reading y needs a
+// slope >= 0 (then y > 0 iff x > 0); a negative slope reads x.
+Tensor leaky_relu(const Tensor& x, float negative_slope) {
+  check_defined(x, "leaky_relu");
+  if (negative_slope >= 0)
+    return eltwise_op("LeakyReluBackward", x, Eltwise::relu_use_dst, true, negative_slope);
+  return eltwise_op("LeakyReluBackward", x, Eltwise::relu, false, negative_slope);
+}
+
+// The forward is a loop (oneDNN's clip_v2 maps NaN to a bound); the backward
+// is clip_v2's, which passes dy only inside the open interval (min, max) —
+// PyTorch's convention too, so relu6'(0) = relu6'(6) = 0.
+Tensor hardtanh(const Tensor& x, float min_val, float max_val) {
+  check_defined(x, "hardtanh");
+  if (!(min_val <= max_val))
+    fail("hardtanh: min_val (", min_val, ") must not be greater than max_val (", max_val, ")");
+  Tensor y = unary_kernel(
+      x, [&](const float* s, float* d, int64_t n) { kernels::hardtanh_forward(s, d, n, min_val, max_val); });
+  if (needs_grad(x))
+    record("HardtanhBackward", y, {x}, [x = x.detach(), min_val, max_val](const Tensor& g) {
+      return grads(eltwise_grad(x, g, Eltwise::clip_v2, min_val, max_val));
+    });
+  return y;
+}
+
+Tensor relu6(const Tensor& x) {
+  check_defined(x, "relu6");
+  return hardtanh(x, 0.0f, 6.0f);
+}
+
+// elu' = x > 0 ? 1 : α·eˣ = y + α (α at 0, PyTorch). With α >= 0 the sign of
+// y is the sign of x, so the backward reads y (eltwise_elu_use_dst_for_bwd).
+Tensor elu(const Tensor& x, float alpha) {
+  check_defined(x, "elu");
+  if (alpha >= 0) return eltwise_op("EluBackward", x, Eltwise::elu_use_dst, true, alpha);
+  return eltwise_op("EluBackward", x, Eltwise::elu, false, alpha);
+}
+
+// selu = λ·elu(x, α) with the constants of Klambauer et al. 2017;
+// selu' = λ·elu'(x) (λα at 0). Two primitives: elu, then linear (·λ) in place.
+constexpr float kSeluAlpha = 1.6732632423543772848170429916717f;
+constexpr float kSeluScale = 1.0507009873554804934193349852946f;
+
+Tensor selu(const Tensor& x) {
+  check_defined(x, "selu");
+  Tensor y = eltwise(x, Eltwise::elu, kSeluAlpha);
+  kernels::eltwise_forward(Eltwise::linear, kSeluScale, 0, y.data(), y.data(), y.numel());
+  if (needs_grad(x))
+    record("SeluBackward", y, {x}, [x = x.detach()](const Tensor& g) {
+      Tensor dx = eltwise_grad(x, g, Eltwise::elu, kSeluAlpha);
+      kernels::eltwise_forward(Eltwise::linear, kSeluScale, 0, dx.data(), dx.data(), dx.numel());
+      return grads(dx);
+    });
+  return y;
+}
+
+// celu(x, α) = α·elu(x/α, 1); celu' = elu'(x/α, 1) (1 at 0, PyTorch): the α
+// and the 1/α of the chain rule cancel. Forward: linear (·1/α), elu, linear (·α).
+Tensor celu(const Tensor& x, float alpha) {
+  check_defined(x, "celu");
+  if (alpha == 0) fail("celu: alpha must not be 0 (the formula divides by it)");
+  Tensor y = eltwise(x, Eltwise::linear, 1.0f / alpha);
+  kernels::eltwise_forward(Eltwise::elu, 1.0f, 0, y.data(), y.data(), y.numel());
+  kernels::eltwise_forward(Eltwise::linear, alpha, 0, y.data(), y.data(), y.numel());
+  if (needs_grad(x))
+    record("CeluBackward", y, {x}, [x = x.detach(), alpha](const Tensor& g) {
+      Tensor scaled = eltwise(x, Eltwise::linear, 1.0f / alpha);
+      return grads(eltwise_grad(scaled, g, Eltwise::elu, 1.0f));
+    });
+  return y;
+}
+
+// σ' = σ(1 − σ) and tanh' = 1 − tanh²: both read only the output.
+Tensor sigmoid(const Tensor& x) {
+  check_defined(x, "sigmoid");
+  return eltwise_op("SigmoidBackward", x, Eltwise::logistic_use_dst, true);
+}
+
+Tensor tanh(const Tensor& x) {
+  check_defined(x, "tanh");
+  return eltwise_op("TanhBackward", x, Eltwise::tanh_use_dst, true);
+}
+
+// logsigmoid = −ln(1 + e⁻ˣ); logsigmoid' = σ(−x) = 1 − σ(x). A loop redoes the
+// far right tail, where oneDNN's value is off by up to 8e-6 (see activation_loops.h).
+Tensor logsigmoid(const Tensor& x) {
+  check_defined(x, "logsigmoid");
+  Tensor y = eltwise(x, Eltwise::logsigmoid);
+  kernels::logsigmoid_finish(x.data(), y.data(), y.numel());
+  if (needs_grad(x))
+    record("LogSigmoidBackward", y, {x},
+           [x = x.detach()](const Tensor& g) { return grads(eltwise_grad(x, g, Eltwise::logsigmoid)); });
+  return y;
+}
+
+// silu = swish with β = 1; silu' = σ(x)(1 + x(1 − σ(x))).
+Tensor silu(const Tensor& x) {
+  check_defined(x, "silu");
+  return eltwise_op("SiluBackward", x, Eltwise::swish, false, 1.0f);
+}
+
+// mish' = tanh(sp) + x·σ(x)(1 − tanh²(sp)), sp = ln(1 + eˣ).
+Tensor mish(const Tensor& x) {
+  check_defined(x, "mish");
+  return eltwise_op("MishBackward", x, Eltwise::mish, false);
+}
+
+// hardswish forward on oneDNN; the backward is a loop with PyTorch's values
+// at the kinks: x < −3 → 0, x <= 3 → x/3 + 1/2 (so −1/2 at −3, 3/2 at 3), else 1.
+Tensor hardswish(const Tensor& x) {
+  check_defined(x, "hardswish");
+  Tensor y = eltwise(x, Eltwise::hardswish);
+  if (needs_grad(x))
+    record("HardswishBackward", y, {x}, [x = x.detach()](const Tensor& g) {
+      return grads(backward_kernel(x, g, kernels::hardswish_backward));
+    });
+  return y;
+}
+
+// hardsigmoid = relu6(x + 3)/6, one loop pass (oneDNN 2.6 would need two
+// primitives, linear then clip_v2); hardsigmoid' = 1/6 inside (−3, 3), else 0.
+Tensor hardsigmoid(const Tensor& x) {
+  check_defined(x, "hardsigmoid");
+  Tensor y = unary_kernel(x, kernels::hardsigmoid_forward);
+  if (needs_grad(x))
+    record("HardsigmoidBackward", y, {x}, [x = x.detach()](const Tensor& g) {
+      return grads(backward_kernel(x, g, kernels::hardsigmoid_backward));
+    });
+  return y;
+}
+
+// gelu (erf): x·Φ(x), gelu' = Φ(x) + x·φ(x). gelu (tanh): Hendrycks & Gimpel's
+// approximation x/2·(1 + tanh(√(2/π)(x + 0.044715x³))). Both smooth: no kinks.
+Tensor gelu(const Tensor& x, std::string_view approximate) {
+  check_defined(x, "gelu");
+  if (approximate == "none") return eltwise_op("GeluBackward", x, Eltwise::gelu_erf, false);
+  if (approximate == "tanh") return eltwise_op("GeluBackward", x, Eltwise::gelu_tanh, false);
+  fail("gelu: approximate must be \"none\" or \"tanh\", got \"", std::string(approximate), "\"");
+}
+
+// softplus = ln(1 + e^(βx))/β, and x where βx > threshold (PyTorch's switch
+// to the linear asymptote); softplus' = σ(βx), and 1 beyond the threshold.
+// oneDNN 2.6's soft_relu has no β, so it runs on βx (eltwise_linear), and a
+// loop divides by β and applies the threshold.
+Tensor softplus(const Tensor& x, float beta, float threshold) {
+  check_defined(x, "softplus");
+  if (beta == 0 || !std::isfinite(beta)) fail("softplus: beta must be finite and nonzero, got ", beta);
+  Tensor y = beta == 1.0f ? eltwise(x, Eltwise::soft_relu) : eltwise(x, Eltwise::linear, beta);
+  if (beta != 1.0f) kernels::eltwise_forward(Eltwise::soft_relu, 0, 0, y.data(), y.data(), y.numel());
+  kernels::softplus_finish(x.data(), y.data(), y.numel(), beta, threshold);
+  if (needs_grad(x))
+    record("SoftplusBackward", y, {x}, [x = x.detach(), beta, threshold](const Tensor& g) {
+      Tensor bx = beta == 1.0f ? x : eltwise(x, Eltwise::linear, beta);
+      Tensor dx = eltwise_grad(bx, g, Eltwise::soft_relu);
+      kernels::softplus_backward_finish(x.data(), g.data(), dx.data(), dx.numel(), beta, threshold);
+      return grads(dx);
+    });
+  return y;
+}
+
+}  // namespace ember::F

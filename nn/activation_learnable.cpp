@@ -1,0 +1,98 @@
+// Activations with a parameter or a random draw: prelu (oneDNN's prelu
+// primitive, which also reduces the weight gradient), rrelu (random slopes in
+// training, kept for the backward; a fixed slope in evaluation) and swish with
+// a learnable β (oneDNN's eltwise_swish, plus a loop for ∂/∂β).
+#include <cmath>
+
+#include "core/kernels/activation_loops.h"
+#include "core/kernels/eltwise.h"
+#include "core/kernels/prelu.h"
+#include "core/node.h"
+#include "core/ops.h"
+#include "core/random.h"
+#include "nn/activation.h"
+#include "nn/activation_detail.h"
+
+namespace ember::F {
+
+using detail::check_defined;
+
+// prelu = x > 0 ? x : w·x (w at 0, PyTorch); ∂/∂x = x > 0 ? 1 : w and
+// ∂/∂w = x > 0 ? 0 : x, summed over every element sharing the slope.
+// PyTorch's rule for which slope an element uses: the weight has one value
+// (shared by all), or one per channel, the channels being dim 1 — a tensor of
+// rank 0 or 1 has a single channel.
+Tensor prelu(const Tensor& x, const Tensor& weight) {
+  check_defined(x, "prelu");
+  if (!weight.defined()) fail("prelu: the weight tensor is undefined");
+  if (weight.dim() > 1) fail("prelu: weight must be a scalar or 1-D tensor, got shape ", weight.shape());
+  int64_t channels = x.dim() >= 2 ? x.size(1) : 1;
+  int64_t wn = weight.numel();
+  if (wn != 1 && wn != channels)
+    fail("prelu: weight has ", wn, " parameters but the input has ", channels, " channels (input ", x.shape(),
+         ", channels are dim 1); expected 1 or ", channels);
+  int64_t batch = x.dim() >= 2 ? x.size(0) : 1;
+  int64_t inner = channels * batch == 0 ? 0 : x.numel() / (batch * channels);
+  Tensor y = Tensor::empty(x.shape());
+  kernels::prelu_forward(x.data(), weight.data(), y.data(), batch, channels, inner, wn);
+  if (needs_grad(x, weight))
+    record("PreluBackward", y, {x, weight},
+           [x = x.detach(), w = weight.detach(), batch, channels, inner, wn](const Tensor& g) {
+             Tensor dx = Tensor::empty(x.shape()), dw = Tensor::empty(w.shape());
+             kernels::prelu_backward(x.data(), w.data(), g.data(), dx.data(), dw.data(), batch, channels,
+                                     inner, wn);
+             return grads(dx, dw);
+           });
+  return y;
+}
+
+// rrelu (Xu et al. 2015). Training: slope r ~ U(lower, upper) drawn for every
+// element from ember's generator (so manual_seed reproduces it), used where
+// x <= 0; y = x·r and ∂y/∂x = r — the drawn slopes are what the node keeps.
+// Evaluation: leaky_relu with the mean slope (lower + upper)/2.
+Tensor rrelu(const Tensor& x, float lower, float upper, bool training) {
+  check_defined(x, "rrelu");
+  if (!std::isfinite(lower) || !std::isfinite(upper) || lower > upper)
+    fail("rrelu: lower (", lower, ") must be less than or equal to upper (", upper, "), both finite");
+  if (!training) {
+    float slope = (lower + upper) / 2;
+    Tensor y = Tensor::empty(x.shape());
+    kernels::eltwise_forward(kernels::Eltwise::relu, slope, 0, x.data(), y.data(), y.numel());
+    if (needs_grad(x))
+      record("RreluBackward", y, {x}, [x = x.detach(), slope](const Tensor& g) {
+        Tensor dx = Tensor::empty(x.shape());
+        kernels::eltwise_backward(kernels::Eltwise::relu, slope, 0, x.data(), g.data(), dx.data(),
+                                  dx.numel());
+        return grads(dx);
+      });
+    return y;
+  }
+  Tensor slopes = Tensor::empty(x.shape());
+  default_generator().uniform(slopes.data(), slopes.numel(), lower, upper);
+  Tensor y = Tensor::empty(x.shape());
+  kernels::rrelu_forward(x.data(), slopes.data(), y.data(), y.numel());
+  if (needs_grad(x)) record("RreluBackward", y, {x}, [slopes](const Tensor& g) { return grads(g * slopes); });
+  return y;
+}
+
+// swish = x·σ(βx) (oneDNN eltwise_swish with alpha = β);
+// ∂/∂x = σ(βx)(1 + βx(1 − σ(βx))), ∂/∂β = x²·σ(βx)(1 − σ(βx)), summed.
+Tensor swish(const Tensor& x, const Tensor& beta) {
+  check_defined(x, "swish");
+  if (!beta.defined() || beta.numel() != 1)
+    fail("swish: beta must be a one-element tensor, got ",
+         beta.defined() ? shape_str(beta.shape()) : "undefined");
+  float b = beta.item();
+  Tensor y = Tensor::empty(x.shape());
+  kernels::eltwise_forward(kernels::Eltwise::swish, b, 0, x.data(), y.data(), y.numel());
+  if (needs_grad(x, beta))
+    record("SwishBackward", y, {x, beta}, [x = x.detach(), b, beta_shape = beta.shape()](const Tensor& g) {
+      Tensor dx = Tensor::empty(x.shape());
+      kernels::eltwise_backward(kernels::Eltwise::swish, b, 0, x.data(), g.data(), dx.data(), dx.numel());
+      float db = static_cast<float>(kernels::swish_beta_grad(x.data(), g.data(), x.numel(), b));
+      return grads(dx, full(beta_shape, db));
+    });
+  return y;
+}
+
+}  // namespace ember::F

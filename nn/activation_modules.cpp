@@ -1,0 +1,114 @@
+// Constructors that check their options, and printing as PyTorch prints:
+// floats as Python shows them (1.0, 0.01), Softplus and Threshold as PyTorch's
+// defaults print (beta=1, threshold=20).
+#include "nn/activation_modules.h"
+
+#include <charconv>
+#include <cmath>
+
+#include "core/grad_mode.h"
+#include "core/ops.h"
+#include "core/random.h"
+
+namespace ember::nn {
+namespace {
+
+// The shortest text that reads back as the same float ("0.01", not "0.0099999998").
+std::string shortest(float v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, end);
+}
+
+// Python's repr of a float: whole numbers keep a ".0".
+std::string py_float(float v) {
+  std::string s = shortest(v);
+  if (std::isfinite(v) && s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s;
+}
+
+}  // namespace
+
+std::string LeakyReLU::extra_repr() const { return "negative_slope=" + py_float(negative_slope); }
+std::string ELU::extra_repr() const { return "alpha=" + py_float(alpha); }
+
+CELU::CELU(float alpha) : alpha(alpha) {
+  if (alpha == 0) fail("CELU: alpha must not be 0 (the formula divides by it)");
+}
+std::string CELU::extra_repr() const { return "alpha=" + py_float(alpha); }
+
+GELU::GELU(std::string approximate) : approximate(std::move(approximate)) {
+  if (this->approximate != "none" && this->approximate != "tanh")
+    fail("GELU: approximate must be \"none\" or \"tanh\", got \"", this->approximate, "\"");
+}
+
+Softplus::Softplus(float beta, float threshold) : beta(beta), threshold(threshold) {
+  if (beta == 0 || !std::isfinite(beta)) fail("Softplus: beta must be finite and nonzero, got ", beta);
+}
+std::string Softplus::extra_repr() const {
+  return "beta=" + shortest(beta) + ", threshold=" + shortest(threshold);
+}
+
+Hardtanh::Hardtanh(float min_val, float max_val) : min_val(min_val), max_val(max_val) {
+  if (!(min_val <= max_val))
+    fail("Hardtanh: min_val (", min_val, ") must not be greater than max_val (", max_val, ")");
+}
+std::string Hardtanh::extra_repr() const {
+  return "min_val=" + py_float(min_val) + ", max_val=" + py_float(max_val);
+}
+
+std::string Hardshrink::extra_repr() const { return py_float(lambd); }
+
+Softshrink::Softshrink(float lambd) : lambd(lambd) {
+  if (!(lambd >= 0)) fail("Softshrink: lambd must be greater or equal to 0, got ", lambd);
+}
+std::string Softshrink::extra_repr() const { return py_float(lambd); }
+
+std::string Threshold::extra_repr() const {
+  return "threshold=" + shortest(threshold) + ", value=" + shortest(value);
+}
+
+PReLU::PReLU(int64_t num_parameters, float init) : num_parameters(num_parameters) {
+  if (num_parameters < 1) fail("PReLU: num_parameters must be at least 1, got ", num_parameters);
+  weight = register_parameter("weight", full({num_parameters}, init));
+}
+
+RReLU::RReLU(float lower, float upper) : lower(lower), upper(upper) {
+  if (!std::isfinite(lower) || !std::isfinite(upper) || lower > upper)
+    fail("RReLU: lower (", lower, ") must be less than or equal to upper (", upper, "), both finite");
+}
+std::string RReLU::extra_repr() const { return "lower=" + shortest(lower) + ", upper=" + shortest(upper); }
+
+Swish::Swish(float beta) { this->beta = register_parameter("beta", full({1}, beta)); }
+std::string Swish::extra_repr() const { return "beta=" + py_float(beta.item()); }
+
+Maxout::Maxout(int64_t in_features, int64_t out_features, int64_t pieces)
+    : in_features(in_features), out_features(out_features), pieces(pieces) {
+  if (in_features < 1 || out_features < 1 || pieces < 1)
+    fail("Maxout: in_features, out_features and pieces must be at least 1, got ", in_features, ", ",
+         out_features, ", ", pieces);
+  // Linear's initialisation: U(−1/√in, 1/√in) for the weight and the bias.
+  float bound = 1.0f / std::sqrt(static_cast<float>(in_features));
+  Tensor w = Tensor::empty({out_features * pieces, in_features}), b = Tensor::empty({out_features * pieces});
+  default_generator().uniform(w.data(), w.numel(), -bound, bound);
+  default_generator().uniform(b.data(), b.numel(), -bound, bound);
+  weight = register_parameter("weight", w);
+  bias = register_parameter("bias", b);
+}
+
+Tensor Maxout::forward(const Tensor& x) {
+  if (!x.defined() || x.dim() == 0 || x.size(-1) != in_features)
+    fail("Maxout: input must have ", in_features, " features in its last dim, got shape ",
+         x.defined() ? x.shape() : Shape{});
+  Shape out_shape = x.shape();
+  out_shape.back() = out_features;
+  Tensor z = matmul(reshape(x, {-1, in_features}), transpose(weight, 0, 1)) + bias;  // [rows, out·pieces]
+  return reshape(max(reshape(z, {-1, out_features, pieces}), 2), out_shape);
+}
+
+std::string Maxout::extra_repr() const {
+  return "in_features=" + std::to_string(in_features) + ", out_features=" + std::to_string(out_features) +
+         ", pieces=" + std::to_string(pieces);
+}
+
+}  // namespace ember::nn

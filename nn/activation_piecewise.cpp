@@ -1,0 +1,83 @@
+// Activations oneDNN 2.6 has no primitive for, each one OpenMP loop forward and
+// one backward (core/kernels/activation_loops.h): the shrinks, threshold,
+// softsign and tanhshrink. Kinks follow PyTorch: the gradient is 0 at ±λ and
+// at the threshold itself.
+#include <cmath>
+
+#include "core/kernels/activation_loops.h"
+#include "core/node.h"
+#include "nn/activation.h"
+#include "nn/activation_detail.h"
+
+namespace ember::F {
+
+using detail::backward_kernel;
+using detail::check_defined;
+using detail::unary_kernel;
+
+// hardshrink = |x| > λ ? x : 0; hardshrink' = |x| > λ ? 1 : 0.
+Tensor hardshrink(const Tensor& x, float lambd) {
+  check_defined(x, "hardshrink");
+  Tensor y = unary_kernel(
+      x, [&](const float* s, float* d, int64_t n) { kernels::hardshrink_forward(s, d, n, lambd); });
+  if (needs_grad(x))
+    record("HardshrinkBackward", y, {x}, [x = x.detach(), lambd](const Tensor& g) {
+      return grads(backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
+        kernels::shrink_backward(s, dy, dx, n, lambd);
+      }));
+    });
+  return y;
+}
+
+// softshrink = x − λ beyond λ, x + λ below −λ, else 0; the same gradient mask.
+Tensor softshrink(const Tensor& x, float lambd) {
+  check_defined(x, "softshrink");
+  if (!(lambd >= 0)) fail("softshrink: lambd must be greater or equal to 0, got ", lambd);
+  Tensor y = unary_kernel(
+      x, [&](const float* s, float* d, int64_t n) { kernels::softshrink_forward(s, d, n, lambd); });
+  if (needs_grad(x))
+    record("SoftshrinkBackward", y, {x}, [x = x.detach(), lambd](const Tensor& g) {
+      return grads(backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
+        kernels::shrink_backward(s, dy, dx, n, lambd);
+      }));
+    });
+  return y;
+}
+
+// threshold = x <= t ? value : x; the gradient is 0 wherever x was replaced.
+Tensor threshold(const Tensor& x, float threshold, float value) {
+  check_defined(x, "threshold");
+  Tensor y = unary_kernel(
+      x, [&](const float* s, float* d, int64_t n) { kernels::threshold_forward(s, d, n, threshold, value); });
+  if (needs_grad(x))
+    record("ThresholdBackward", y, {x}, [x = x.detach(), threshold](const Tensor& g) {
+      return grads(backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
+        kernels::threshold_backward(s, dy, dx, n, threshold);
+      }));
+    });
+  return y;
+}
+
+// softsign = x/(1 + |x|); softsign' = 1/(1 + |x|)² (smooth: 1 at 0).
+Tensor softsign(const Tensor& x) {
+  check_defined(x, "softsign");
+  Tensor y = unary_kernel(x, kernels::softsign_forward);
+  if (needs_grad(x))
+    record("SoftsignBackward", y, {x}, [x = x.detach()](const Tensor& g) {
+      return grads(backward_kernel(x, g, kernels::softsign_backward));
+    });
+  return y;
+}
+
+// tanhshrink = x − tanh x; tanhshrink' = tanh² x.
+Tensor tanhshrink(const Tensor& x) {
+  check_defined(x, "tanhshrink");
+  Tensor y = unary_kernel(x, kernels::tanhshrink_forward);
+  if (needs_grad(x))
+    record("TanhshrinkBackward", y, {x}, [x = x.detach()](const Tensor& g) {
+      return grads(backward_kernel(x, g, kernels::tanhshrink_backward));
+    });
+  return y;
+}
+
+}  // namespace ember::F

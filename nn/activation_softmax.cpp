@@ -1,0 +1,87 @@
+// Activations along one dim: softmax, log_softmax and softmin on oneDNN 2.6's
+// softmax_v2 primitive (softmax_accurate subtracts the row max first, so
+// inputs of ±1000 are fine), and glu as an OpenMP loop. Any rank and dim is
+// viewed as [outer, size, inner] with the op over the middle; a 0-dim tensor
+// is one row of one element, as in PyTorch.
+#include "core/kernels/activation_loops.h"
+#include "core/kernels/softmax.h"
+#include "core/node.h"
+#include "core/ops.h"
+#include "nn/activation.h"
+#include "nn/activation_detail.h"
+
+namespace ember::F {
+namespace {
+
+using detail::check_defined;
+
+struct Rows {
+  int64_t outer = 1, size = 1, inner = 1;
+};
+
+Rows rows_along(const Shape& shape, int64_t dim) {
+  Rows r;
+  for (int64_t i = 0; i < static_cast<int64_t>(shape.size()); ++i) {
+    if (i < dim) r.outer *= shape[i];
+    if (i == dim) r.size = shape[i];
+    if (i > dim) r.inner *= shape[i];
+  }
+  return r;
+}
+
+// softmax' (vector-Jacobian product) = y·(g − Σ g·y); log_softmax' = g − e^y·Σ g.
+// softmin = softmax(−x), so its input is negated going in and its gradient coming out.
+Tensor softmax_family(const char* op, const char* node, const Tensor& x, int64_t dim, bool log, bool negate) {
+  check_defined(x, op);
+  int64_t d = normalize_dim(dim, x.dim(), op);
+  Rows r = rows_along(x.shape(), d);
+  Tensor in = negate ? neg(x.detach()) : x;
+  Tensor y = Tensor::empty(x.shape());
+  kernels::softmax_forward(log, in.data(), y.data(), r.outer, r.size, r.inner);
+  if (needs_grad(x))
+    record(node, y, {x}, [y = y.detach(), r, log, negate](const Tensor& g) {
+      Tensor dx = Tensor::empty(y.shape());
+      kernels::softmax_backward(log, y.data(), g.data(), dx.data(), r.outer, r.size, r.inner);
+      return grads(negate ? neg(dx) : dx);
+    });
+  return y;
+}
+
+}  // namespace
+
+Tensor softmax(const Tensor& x, int64_t dim) {
+  return softmax_family("softmax", "SoftmaxBackward", x, dim, false, false);
+}
+
+Tensor log_softmax(const Tensor& x, int64_t dim) {
+  return softmax_family("log_softmax", "LogSoftmaxBackward", x, dim, true, false);
+}
+
+Tensor softmin(const Tensor& x, int64_t dim) {
+  return softmax_family("softmin", "SoftminBackward", x, dim, false, true);
+}
+
+// glu(a‖b) = a·σ(b) (Dauphin et al. 2017): the first half gated by the second.
+// ∂/∂a = σ(b), ∂/∂b = a·σ(b)(1 − σ(b)); the backward reads the input.
+Tensor glu(const Tensor& x, int64_t dim) {
+  check_defined(x, "glu");
+  if (x.dim() == 0) fail("glu: needs at least one dim, got a 0-dim tensor");
+  int64_t d = normalize_dim(dim, x.dim(), "glu");
+  Rows r = rows_along(x.shape(), d);
+  if (r.size % 2 != 0)
+    fail("glu: halving dimension must be even, but dimension ", d, " is size ", r.size, " (input ", x.shape(),
+         ")");
+  Shape out_shape = x.shape();
+  out_shape[d] = r.size / 2;
+  Tensor y = Tensor::empty(out_shape);
+  kernels::glu_forward(x.data(), y.data(), r.outer, r.size / 2, r.inner);
+  if (needs_grad(x))
+    record("GluBackward", y, {x}, [x = x.detach(), r](const Tensor& g) {
+      Tensor dx = Tensor::empty(x.shape());
+      kernels::glu_backward(x.data(), g.data(), dx.data(), r.outer, r.size / 2, r.inner);
+      return grads(dx);
+    });
+  return y;
+}
+
+}  // namespace ember::F
