@@ -22,6 +22,8 @@
 #include "data/idx.h"
 #include "data/mnist.h"
 #include "data/toy.h"
+#include "nn/activation.h"
+#include "nn/activation_modules.h"
 // nn: layers, losses, init, checkpoints; optim: optimizers and schedulers
 #include "nn/bilinear.h"
 #include "nn/containers.h"
