@@ -7,7 +7,7 @@
 // and with the smoothed target q = (1 − ε)·onehot(t) + ε/C
 //   loss = −Σ_c q_c·logp_c = lse − (1 − ε)·x_t − (ε/C)·Σ_c x_c
 //   ∂loss/∂x_c = softmax_c − q_c
-// The backward recomputes softmax from the saved logits and lse (one float
+// The backward recomputes softmax from the saved logits and lse (one double
 // per sample) instead of keeping an [N, C] softmax alive in the graph.
 #include <algorithm>
 #include <cmath>
@@ -106,7 +106,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, std::string_vie
   const float* x = logits.data();
   const float* tp = target.data();
   double eps = label_smoothing;
-  auto lse = std::make_shared<std::vector<float>>(samples);
+  // Kept in double: at logits near 1000 a float lse would be off by 6e-5, and so would every exp(x − lse).
+  auto lse = std::make_shared<std::vector<double>>(samples);
   std::vector<double> losses(samples);
   kernels::parallel_for(
       samples,
@@ -118,7 +119,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, std::string_vie
           double sum_exp = 0;
           for (int64_t c = 0; c < C; ++c) sum_exp += std::exp(static_cast<double>(x[l.at(s, c)]) - m);
           double log_z = m + std::log(sum_exp);
-          (*lse)[s] = static_cast<float>(log_z);
+          (*lse)[s] = log_z;
           // loss = Σ_c q_c (lse − x_c) with q the (smoothed) target distribution.
           double loss = 0;
           if (soft) {
@@ -156,7 +157,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, std::string_vie
                  samples,
                  [&](int64_t begin, int64_t end) {
                    for (int64_t s = begin; s < end; ++s) {
-                     float k = scale(s), z = (*lse)[s];
+                     float k = scale(s);
+                     double z = (*lse)[s];
                      if (soft) {
                        // loss = Σ_c q_c (lse − x_c): ∂/∂x_c = (Σ q)·p_c − q_c, ∂/∂t_c = (1 − ε)(lse − x_c).
                        float total = 0;
@@ -165,15 +167,15 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, std::string_vie
                        for (int64_t c = 0; c < C; ++c) {
                          int64_t i = l.at(s, c);
                          float q = static_cast<float>(1.0 - eps) * ts[i] + off;
-                         if (dx) dx[i] = k * (total * std::exp(xs[i] - z) - q);
-                         if (dt) dt[i] = k * static_cast<float>(1.0 - eps) * (z - xs[i]);
+                         if (dx) dx[i] = k * (total * static_cast<float>(std::exp(xs[i] - z)) - q);
+                         if (dt) dt[i] = k * static_cast<float>((1.0 - eps) * (z - xs[i]));
                        }
                      } else {
                        int64_t target_class = (*index)[s];
                        for (int64_t c = 0; c < C; ++c) {
                          int64_t i = l.at(s, c);
                          float q = (c == target_class ? static_cast<float>(1.0 - eps) : 0.0f) + off;
-                         dx[i] = k * (std::exp(xs[i] - z) - q);
+                         dx[i] = k * (static_cast<float>(std::exp(xs[i] - z)) - q);
                        }
                      }
                    }
