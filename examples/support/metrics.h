@@ -1,0 +1,117 @@
+// The per-epoch record of a training run: a CSV file rewritten (atomically)
+// after every epoch, and the learning curves drawn from it by gnuplot (PNG
+// and SVG). The rows are kept as the text written, so a resumed run carries
+// its history forward in its checkpoint and rewrites the same file.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace support {
+
+/// Writes `text` to `path` through a temporary file and a rename, so a reader
+/// (or a crash) never sees half a file.
+inline void write_file_atomically(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
+    if (!out) throw std::runtime_error("cannot write " + tmp);
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+struct EpochRecord {
+  int64_t epoch;  // 1-based
+  double train_loss, train_accuracy, test_loss, test_accuracy, lr, seconds;
+};
+
+class MetricsLog {
+ public:
+  /// Regression runs have no accuracy: those columns stay empty.
+  explicit MetricsLog(bool classification) : classification_(classification) {}
+
+  void add(const EpochRecord& r) {
+    char row[256];
+    if (classification_)
+      std::snprintf(row, sizeof row, "%lld,%.6f,%.6f,%.6f,%.6f,%.6g,%.2f", static_cast<long long>(r.epoch),
+                    r.train_loss, r.train_accuracy, r.test_loss, r.test_accuracy, r.lr, r.seconds);
+    else
+      std::snprintf(row, sizeof row, "%lld,%.6g,,%.6g,,%.6g,%.2f", static_cast<long long>(r.epoch),
+                    r.train_loss, r.test_loss, r.lr, r.seconds);
+    rows_.push_back(row);
+  }
+
+  /// The rows, without the header (what a checkpoint keeps).
+  std::string rows_text() const {
+    std::string out;
+    for (const auto& r : rows_) out += r + "\n";
+    return out;
+  }
+  void set_rows_text(const std::string& text) {
+    rows_.clear();
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) rows_.push_back(line);
+  }
+  size_t size() const { return rows_.size(); }
+
+  void write_csv(const std::string& path) const {
+    write_file_atomically(
+        path, "epoch,train_loss,train_accuracy,test_loss,test_accuracy,lr,seconds\n" + rows_text());
+  }
+
+  /// Draws `csv_path` into <stem>.png and <stem>.svg with gnuplot: loss on the
+  /// left, accuracy on the right. Returns false (and says why) when gnuplot
+  /// is missing or fails — the run's results do not depend on it.
+  bool plot(const std::string& csv_path, const std::string& stem, const std::string& title) const {
+    if (rows_.empty()) return false;
+    FILE* gp = popen("gnuplot 2>&1", "w");
+    if (!gp) {
+      std::fprintf(stderr, "plot: cannot start gnuplot\n");
+      return false;
+    }
+    std::string script = "set datafile separator ','\nset key autotitle columnhead\nset grid\n";
+    script += "set xlabel 'epoch'\nset key top right\n";
+    const std::string panels =
+        classification_
+            ? "set multiplot layout 1,2 title '" + title +
+                  "'\n"
+                  "set title 'loss'\nplot '" +
+                  csv_path +
+                  "' using 1:2 with linespoints lw 2 title 'train', '' using 1:4 "
+                  "with linespoints lw 2 title 'test'\n"
+                  "set title 'accuracy'\nset key bottom right\nset format y '%.0f%%'\n"
+                  "plot '" +
+                  csv_path +
+                  "' using 1:($3*100) with linespoints lw 2 title 'train', '' using 1:($5*100) with "
+                  "linespoints lw 2 title 'test'\nunset multiplot\nset format y '%g'\nset key top right\n"
+            : "set title '" + title +
+                  "'\nset ylabel 'MSE'\nset logscale y\n"
+                  "plot '" +
+                  csv_path +
+                  "' using 1:2 with linespoints lw 2 title 'train', '' using 1:4 with "
+                  "linespoints lw 2 title 'test'\nunset logscale y\n";
+    script += "set terminal pngcairo size 1100,450 font ',10'\nset output '" + stem + ".png'\n" + panels;
+    script += "set terminal svg size 1100,450 dynamic font ',10'\nset output '" + stem + ".svg'\n" + panels;
+    script += "set output\n";
+    std::fputs(script.c_str(), gp);
+    int status = pclose(gp);
+    if (status != 0) {
+      std::fprintf(stderr, "plot: gnuplot failed (status %d); is gnuplot-nox installed?\n", status);
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  bool classification_;
+  std::vector<std::string> rows_;
+};
+
+}  // namespace support
