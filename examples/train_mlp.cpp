@@ -21,6 +21,7 @@
 #include <ember.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -121,12 +122,6 @@ std::vector<std::string> keys(const Map& m) {
   std::vector<std::string> k;
   for (const auto& [name, _] : m) k.push_back(name);
   return k;
-}
-
-std::string join(const std::vector<std::string>& parts, const std::string& sep) {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
-  return out;
 }
 
 std::vector<int64_t> parse_sizes(const std::string& text) {
@@ -288,6 +283,26 @@ void save_checkpoint(const std::string& path, const Options& o, const nn::Module
   nn::write_safetensors(path, tensors, meta);
 }
 
+// "\n  --lr: 0.001 in the checkpoint, 0.1 now" for each option that differs
+// between two recipes ("key=value key=value …").
+std::string recipe_difference(const std::string& saved, const std::string& now) {
+  auto fields = [](const std::string& recipe) {
+    std::map<std::string, std::string> f;
+    std::istringstream in(recipe);
+    for (std::string kv; in >> kv;) f[kv.substr(0, kv.find('='))] = kv.substr(kv.find('=') + 1);
+    return f;
+  };
+  auto a = fields(saved), b = fields(now);
+  std::string out;
+  for (const auto& [key, value] : b)
+    if (a[key] != value) {
+      std::string option = "--" + key;
+      std::replace(option.begin(), option.end(), '_', '-');
+      out += "\n  " + option + ": " + a[key] + " in the checkpoint, " + value + " now";
+    }
+  return out;
+}
+
 // Restores what save_checkpoint wrote into freshly built objects.
 void load_checkpoint(const std::string& path, const Options& o, nn::Module& model, optim::Optimizer& opt,
                      optim::LRScheduler* sched, Progress& p) {
@@ -300,7 +315,7 @@ void load_checkpoint(const std::string& path, const Options& o, nn::Module& mode
   };
   meta("format");
   if (meta("recipe") != o.recipe())
-    fail("resume: ", path, " was trained with\n  ", meta("recipe"), "\nbut this run asks for\n  ", o.recipe(),
+    fail("resume: ", path, " was trained with other options:", recipe_difference(meta("recipe"), o.recipe()),
          "\npass the same options to continue it (or another --out to start afresh)");
   if (meta("epochs") != std::to_string(o.epochs))
     std::printf("note: the checkpoint's run had --epochs %s; continuing with %lld\n", meta("epochs").c_str(),
@@ -429,7 +444,8 @@ int run(int argc, char** argv) {
                  "Folder of the dataset files (default: where the installer puts them)");
   app.add_option("--hidden", o.hidden, "Hidden layer widths, comma-separated; \"none\" for no hidden layer")
       ->capture_default_str();
-  app.add_option("--activation", o.activation, "Hidden-layer activation: " + join(keys(activations()), ", "))
+  app.add_option("--activation", o.activation,
+                 "Hidden-layer activation (F:: names; swish has a learnable beta)")
       ->check(CLI::IsMember(keys(activations())))
       ->capture_default_str();
   app.add_option("--dropout", o.dropout, "Dropout probability after each hidden activation (0: none)")
