@@ -6,8 +6,8 @@
 // nn/reference.h; the modules wrapping them are in nn/activation_modules.h.
 //
 // Conventions at kinks are PyTorch's (relu'(0) = 0, leaky_relu'(0) = slope,
-// hardtanh and relu6 pass no gradient at their bounds, hardswish'(±3) = ∓1/2 + 1
-// …); the tests pin each one.
+// hardtanh and relu6 pass no gradient at their bounds, hardswish'(−3) = −1/2,
+// hardswish'(3) = 1 …); the tests pin each one.
 #pragma once
 
 #include <cstdint>

@@ -167,7 +167,8 @@ Tensor mish(const Tensor& x) {
 }
 
 // hardswish forward on oneDNN; the backward is a loop with PyTorch's values
-// at the kinks: x < −3 → 0, x <= 3 → x/3 + 1/2 (so −1/2 at −3, 3/2 at 3), else 1.
+// at the kinks: x < −3 → 0, x < 3 → x/3 + 1/2, else 1 (so −1/2 at −3, 1 at 3;
+// oneDNN's backward gives 0 at −3).
 Tensor hardswish(const Tensor& x) {
   check_defined(x, "hardswish");
   Tensor y = eltwise(x, Eltwise::hardswish);

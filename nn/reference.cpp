@@ -57,10 +57,11 @@ Tensor silu(const Tensor& x) { return x * reference::sigmoid(x); }
 // mish' = tanh(sp) + x·σ(x)(1 − tanh²(sp)).
 Tensor mish(const Tensor& x) { return x * ember::tanh(stable_softplus(x)); }
 
-// hardswish = x·clamp(x + 3, 0, 6)/6 (Howard et al. 2019). clamp passes its
-// gradient at the bounds, which yields PyTorch's kink values:
-// hardswish'(−3) = −½, hardswish'(3) = 3/2; 0 below −3, 1 above 3.
-Tensor hardswish(const Tensor& x) { return x * clamp(x + 3.0f, 0.0f, 6.0f) / 6.0f; }
+// hardswish = x·clamp(x + 3, 0, 6)/6 (Howard et al. 2019), and x itself from 3
+// on. Derivative 0 below −3, x/3 + ½ on [−3, 3), 1 from 3 on: PyTorch's values
+// at the kinks, −½ at −3 (clamp passes its gradient at its bound) and 1 at 3
+// (the where picks the x branch).
+Tensor hardswish(const Tensor& x) { return where(x >= 3.0f, x, x * clamp(x + 3.0f, 0.0f, 6.0f) / 6.0f); }
 
 // hardsigmoid = hardtanh(x + 3, 0, 6)/6; derivative 1/6 inside (−3, 3), 0 at ±3 and outside.
 Tensor hardsigmoid(const Tensor& x) { return hardtanh(x + 3.0f, 0.0f, 6.0f) / 6.0f; }

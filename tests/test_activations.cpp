@@ -294,7 +294,8 @@ TEST(Activations, KinksFollowPyTorch) {
       {"hardtanh(-1)", [](auto& x) { return F::hardtanh(x); }, -1, -1, 0},
       {"hardtanh(1)", [](auto& x) { return F::hardtanh(x); }, 1, 1, 0},
       {"hardswish(-3)", [](auto& x) { return F::hardswish(x); }, -3, 0, -0.5f},
-      {"hardswish(3)", [](auto& x) { return F::hardswish(x); }, 3, 3, 1.5f},
+      // PyTorch 1.13's vectorised kernel gives 1 at 3; its scalar tail loop gives 1.5.
+      {"hardswish(3)", [](auto& x) { return F::hardswish(x); }, 3, 3, 1.0f},
       {"hardsigmoid(-3)", [](auto& x) { return F::hardsigmoid(x); }, -3, 0, 0},
       {"hardsigmoid(3)", [](auto& x) { return F::hardsigmoid(x); }, 3, 1, 0},
       {"threshold(0.1, 20) at 0.1", [](auto& x) { return F::threshold(x, 0.1f, 20); }, 0.1f, 20, 0},

@@ -51,7 +51,7 @@ void hardsigmoid_backward(const float* x, const float* dy, float* dx, int64_t n)
 void hardswish_backward(const float* x, const float* dy, float* dx, int64_t n) {
   map2(x, dy, dx, n, [](float v, float g) {
     if (std::isnan(v)) return v;
-    return v < -3.0f ? 0.0f : v <= 3.0f ? g * (v / 3.0f + 0.5f) : g;
+    return v < -3.0f ? 0.0f : v < 3.0f ? g * (v / 3.0f + 0.5f) : g;
   });
 }
 

@@ -22,8 +22,9 @@ void hardtanh_forward(const float* x, float* y, int64_t n, float lo, float hi);
 void hardsigmoid_forward(const float* x, float* y, int64_t n);
 /// dx = −3 < x < 3 ? dy/6 : 0.
 void hardsigmoid_backward(const float* x, const float* dy, float* dx, int64_t n);
-/// dx = dy·(x < −3 ? 0 : x <= 3 ? x/3 + 1/2 : 1) — PyTorch's values at ±3 (−1/2
-/// and 3/2); oneDNN 2.6's hardswish backward gives 0 and 1 there.
+/// dx = dy·(x < −3 ? 0 : x < 3 ? x/3 + 1/2 : 1): −1/2 at −3 and 1 at 3, what
+/// PyTorch 1.13's vectorised CPU kernel returns (its scalar tail loop, used for
+/// the last few elements only, returns 3/2 at 3); oneDNN 2.6 gives 0 and 1.
 void hardswish_backward(const float* x, const float* dy, float* dx, int64_t n);
 
 // --- softplus -----------------------------------------------------------------------
