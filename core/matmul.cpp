@@ -1,29 +1,12 @@
-// Matrix products on Eigen. For C = A·B the backward is dA = dC·Bᵀ and
+// Matrix products on kernels::gemm (oneDNN matmul). For C = A·B the backward is dA = dC·Bᵀ and
 // dB = Aᵀ·dC. Batched and vector cases are reshaped onto the 2-D product,
 // so autograd derives their gradients from it.
-#include <Eigen/Core>
-
+#include "core/kernels/gemm.h"
 #include "core/node.h"
 #include "core/ops.h"
 
 namespace ember {
 namespace {
-
-using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using MapConst = Eigen::Map<const Matrix>;
-using Map = Eigen::Map<Matrix>;
-
-// C[m,n] = op(A)·op(B) into out, where op transposes when asked.
-void gemm(const float* a, int64_t ar, int64_t ac, bool ta, const float* b, int64_t br, int64_t bc, bool tb,
-          float* out) {
-  MapConst A(a, ar, ac), B(b, br, bc);
-  int64_t m = ta ? ac : ar, n = tb ? br : bc;
-  Map C(out, m, n);
-  if (!ta && !tb) C.noalias() = A * B;
-  if (ta && !tb) C.noalias() = A.transpose() * B;
-  if (!ta && tb) C.noalias() = A * B.transpose();
-  if (ta && tb) C.noalias() = A.transpose() * B.transpose();
-}
 
 // [b, m, k] × [b, k, n] (b = 1 for plain matrices).
 Tensor batched_matmul(const Tensor& a, const Tensor& b) {
@@ -31,13 +14,16 @@ Tensor batched_matmul(const Tensor& a, const Tensor& b) {
   Shape shape = a.dim() == 3 ? Shape{batch, m, n} : Shape{m, n};
   Tensor y = Tensor::empty(shape);
   for (int64_t i = 0; i < batch; ++i)
-    gemm(a.data() + i * m * k, m, k, false, b.data() + i * k * n, k, n, false, y.data() + i * m * n);
+    kernels::gemm(a.data() + i * m * k, false, b.data() + i * k * n, false, nullptr, y.data() + i * m * n, m,
+                  k, n);
   if (needs_grad(a, b))
     record("MmBackward", y, {a, b}, [a = a.detach(), b = b.detach(), batch, m, k, n](const Tensor& g) {
       Tensor ga = Tensor::empty(a.shape()), gb = Tensor::empty(b.shape());
       for (int64_t i = 0; i < batch; ++i) {
-        gemm(g.data() + i * m * n, m, n, false, b.data() + i * k * n, k, n, true, ga.data() + i * m * k);  // dC·Bᵀ
-        gemm(a.data() + i * m * k, m, k, true, g.data() + i * m * n, m, n, false, gb.data() + i * k * n);  // Aᵀ·dC
+        kernels::gemm(g.data() + i * m * n, false, b.data() + i * k * n, true, nullptr, ga.data() + i * m * k,
+                      m, n, k);  // dC·Bᵀ
+        kernels::gemm(a.data() + i * m * k, true, g.data() + i * m * n, false, nullptr, gb.data() + i * k * n,
+                      k, m, n);  // Aᵀ·dC
       }
       return grads(ga, gb);
     });
@@ -51,21 +37,22 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     fail("matmul: both arguments need at least 1 dim, got shapes ", a.shape(), " and ", b.shape());
   int64_t rows_b = b.dim() == 1 ? b.size(0) : b.size(-2);  // checked here to name the caller's shapes
   if (a.size(-1) != rows_b)
-    fail("matmul: shapes ", a.shape(), " and ", b.shape(), " cannot be multiplied (", a.size(-1), " vs ", rows_b,
-         ")");
+    fail("matmul: shapes ", a.shape(), " and ", b.shape(), " cannot be multiplied (", a.size(-1), " vs ",
+         rows_b, ")");
   // Vectors as in torch.matmul: [k] is a row on the left, a column on the right.
   if (a.dim() == 1) return squeeze(matmul(unsqueeze(a, 0), b), b.dim() == 1 ? 0 : -2);  // [k]x[k] -> []
   if (b.dim() == 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
   if (a.dim() > 3 || b.dim() > 3)
     fail("matmul: supports up to 3 dims, got shapes ", a.shape(), " and ", b.shape());
   if (a.size(-1) != b.size(-2))
-    fail("matmul: shapes ", a.shape(), " and ", b.shape(), " cannot be multiplied (", a.size(-1), " columns vs ",
-         b.size(-2), " rows)");
+    fail("matmul: shapes ", a.shape(), " and ", b.shape(), " cannot be multiplied (", a.size(-1),
+         " columns vs ", b.size(-2), " rows)");
   if (a.dim() == 3 && b.dim() == 2) {  // the batch folds into the rows of one product
     Tensor y = batched_matmul(a.reshape({a.size(0) * a.size(1), a.size(2)}), b);
     return y.reshape({a.size(0), a.size(1), b.size(1)});
   }
-  if (a.dim() == 2 && b.dim() == 3) fail("matmul: [m, k] x [b, k, n] is not supported, got ", a.shape(), " and ", b.shape());
+  if (a.dim() == 2 && b.dim() == 3)
+    fail("matmul: [m, k] x [b, k, n] is not supported, got ", a.shape(), " and ", b.shape());
   if (a.dim() == 3 && a.size(0) != b.size(0))
     fail("matmul: batch sizes differ: ", a.shape(), " and ", b.shape());
   return batched_matmul(a, b);
