@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "support/activations.h"
 #include "support/confusion.h"
 #include "support/interrupt.h"
 #include "support/metrics.h"
@@ -82,40 +83,6 @@ struct Options {
     return r.str();
   }
 };
-
-// Every activation that maps a hidden layer elementwise, by its PyTorch name
-// in snake case. (glu halves the width and softmax normalises a whole row:
-// they are not hidden-layer activations.)
-const std::map<std::string, std::function<std::shared_ptr<nn::Module>()>>& activations() {
-  using namespace nn;
-  static const std::map<std::string, std::function<std::shared_ptr<Module>()>> table{
-      {"relu", [] { return std::make_shared<ReLU>(); }},
-      {"leaky_relu", [] { return std::make_shared<LeakyReLU>(); }},
-      {"relu6", [] { return std::make_shared<ReLU6>(); }},
-      {"prelu", [] { return std::make_shared<PReLU>(); }},
-      {"rrelu", [] { return std::make_shared<RReLU>(); }},
-      {"elu", [] { return std::make_shared<ELU>(); }},
-      {"selu", [] { return std::make_shared<SELU>(); }},
-      {"celu", [] { return std::make_shared<CELU>(); }},
-      {"gelu", [] { return std::make_shared<GELU>(); }},
-      {"gelu_tanh", [] { return std::make_shared<GELU>("tanh"); }},
-      {"silu", [] { return std::make_shared<SiLU>(); }},
-      {"swish", [] { return std::make_shared<Swish>(); }},
-      {"mish", [] { return std::make_shared<Mish>(); }},
-      {"hardswish", [] { return std::make_shared<Hardswish>(); }},
-      {"sigmoid", [] { return std::make_shared<Sigmoid>(); }},
-      {"hardsigmoid", [] { return std::make_shared<Hardsigmoid>(); }},
-      {"logsigmoid", [] { return std::make_shared<LogSigmoid>(); }},
-      {"tanh", [] { return std::make_shared<Tanh>(); }},
-      {"hardtanh", [] { return std::make_shared<Hardtanh>(); }},
-      {"softplus", [] { return std::make_shared<Softplus>(); }},
-      {"softsign", [] { return std::make_shared<Softsign>(); }},
-      {"tanhshrink", [] { return std::make_shared<Tanhshrink>(); }},
-      {"hardshrink", [] { return std::make_shared<Hardshrink>(); }},
-      {"softshrink", [] { return std::make_shared<Softshrink>(); }},
-  };
-  return table;
-}
 
 template <class Map>
 std::vector<std::string> keys(const Map& m) {
@@ -196,7 +163,7 @@ std::shared_ptr<nn::Sequential> make_model(int64_t inputs, const std::vector<int
   auto model = std::make_shared<nn::Sequential>();
   for (int64_t width : hidden) {
     model->push_back(std::make_shared<nn::Linear>(inputs, width));
-    model->push_back(activations().at(activation)());
+    model->push_back(support::activations().at(activation)());
     if (dropout > 0) model->push_back(std::make_shared<nn::Dropout>(dropout));
     inputs = width;
   }
@@ -446,7 +413,7 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--activation", o.activation,
                  "Hidden-layer activation (F:: names; swish has a learnable beta)")
-      ->check(CLI::IsMember(keys(activations())))
+      ->check(CLI::IsMember(keys(support::activations())))
       ->capture_default_str();
   app.add_option("--dropout", o.dropout, "Dropout probability after each hidden activation (0: none)")
       ->check(CLI::Range(0.0f, 0.99f))
