@@ -24,6 +24,12 @@ std::string tensor_label(const char* title, const TensorImpl& t, const DotOption
   return label;
 }
 
+std::string leaf_title(const TensorImpl* leaf, const DotOptions& options) {
+  for (const auto& [name, t] : options.names)
+    if (t.impl() == leaf) return name;
+  return "leaf (requires_grad)";
+}
+
 }  // namespace
 
 std::string to_dot(const Tensor& root, DotOptions options) {
@@ -58,7 +64,7 @@ std::string to_dot(const Tensor& root, DotOptions options) {
         auto [id, added] = id_of(e.leaf.get());
         if (added)
           out << "  " << id << " [shape=ellipse, style=filled, fillcolor=\"#cfe2ff\", label=\""
-              << tensor_label("leaf (requires_grad)", *e.leaf, options) << "\"];\n";
+              << tensor_label(leaf_title(e.leaf.get(), options).c_str(), *e.leaf, options) << "\"];\n";
         out << "  " << id << " -> " << ids[node] << ";\n";
       }
     }

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/tensor.h"
 
@@ -14,6 +16,8 @@ namespace ember {
 struct DotOptions {
   bool values = false;     ///< print (the first few) values of leaves and of outputs still alive
   bool gradients = false;  ///< print the .grad() of leaves that have one
+  /// Names for leaves, e.g. a model's named_parameters(): "0.weight" instead of "leaf".
+  std::vector<std::pair<std::string, Tensor>> names = {};
 };
 
 std::string to_dot(const Tensor& root, DotOptions options = {});
