@@ -31,6 +31,7 @@ void around(const Shape& s, int64_t dim, int64_t& outer, int64_t& inner) {
 // out[o][j][i] = x[o][index[o][j][i]][i] around `dim`; the backward adds g back
 // into the gathered positions (a scatter-add).
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
+  if (x.dim() == 0) fail("gather: expects an input with at least 1 dim, got shape []");
   dim = normalize_dim(dim, x.dim(), "gather");
   bool ok = index.dim() == x.dim();
   for (int64_t d = 0; ok && d < x.dim(); ++d) ok = d == dim || index.shape()[d] == x.shape()[d];

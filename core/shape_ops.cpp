@@ -148,6 +148,7 @@ Tensor expand(const Tensor& x, const Shape& shape) {
 }
 
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
+  if (x.dim() == 0) fail("narrow: cannot be applied to a 0-dim tensor");
   dim = normalize_dim(dim, x.dim(), "narrow");
   int64_t size = x.shape()[dim];
   if (start < 0) start += size;
@@ -170,6 +171,7 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
 }
 
 std::vector<Tensor> split(const Tensor& x, int64_t size, int64_t dim) {
+  if (x.dim() == 0) fail("split: cannot be applied to a 0-dim tensor");
   dim = normalize_dim(dim, x.dim(), "split");
   if (size <= 0) fail("split: size must be positive, got ", size);
   std::vector<Tensor> pieces;

@@ -206,14 +206,14 @@ Tensor rand(Shape shape) {
   return t;
 }
 
-Tensor arange(float start, float end, float step) {
+Tensor arange(double start, double end, double step) {
   if (step == 0 || !std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step))
     fail("arange: expected finite start, end and a nonzero step, got start=", start, " end=", end, " step=", step);
   if ((end - start) * step < 0)
     fail("arange: step ", step, " goes away from end (start=", start, ", end=", end, ")");
-  auto n = static_cast<int64_t>(std::ceil((static_cast<double>(end) - start) / step));
+  auto n = static_cast<int64_t>(std::ceil((end - start) / step));
   Tensor t = Tensor::empty({n});
-  for (int64_t i = 0; i < n; ++i) t.data()[i] = static_cast<float>(start + static_cast<double>(step) * i);
+  for (int64_t i = 0; i < n; ++i) t.data()[i] = static_cast<float>(start + step * i);
   return t;
 }
 

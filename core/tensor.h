@@ -120,8 +120,10 @@ Tensor ones_like(const Tensor& t);
 Tensor full_like(const Tensor& t, float value);
 Tensor randn(Shape shape);  ///< N(0, 1) from ember's generator
 Tensor rand(Shape shape);   ///< U[0, 1) from ember's generator
-/// start, start+step, … up to but excluding end (PyTorch's arange).
-Tensor arange(float start, float end, float step = 1);
+/// start, start+step, … up to but excluding end (PyTorch's arange): ceil((end − start) / step)
+/// elements. The bounds are doubles, as PyTorch's scalars are, so that arange(0, 0.3, 0.1) counts
+/// 3 elements (in float, 0.3f / 0.1f rounds above 3 and would give 4).
+Tensor arange(double start, double end, double step = 1);
 /// n evenly spaced values from start to end inclusive.
 Tensor linspace(float start, float end, int64_t n);
 

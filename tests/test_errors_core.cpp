@@ -126,6 +126,15 @@ TEST(ErrorsCore, IndicesOutOfRange) {
   EXPECT_TRUE(ThrowsWith([&] { split(x, 0, 1); }, {"split", "size", "0"}));
 }
 
+TEST(ErrorsCore, ZeroDimTensorsWhereADimIsNeeded) {
+  Tensor s = scalar_tensor(1);
+  EXPECT_TRUE(ThrowsWith([&] { gather(s, 0, zeros({})); }, {"gather", "[]"}));
+  EXPECT_TRUE(ThrowsWith([&] { narrow(s, 0, 0, 1); }, {"narrow", "0-dim"}));
+  EXPECT_TRUE(ThrowsWith([&] { split(s, 1, 0); }, {"split", "0-dim"}));
+  EXPECT_TRUE(ThrowsWith([&] { index_select(s, zeros({1})); }, {"index_select", "[]"}));
+  EXPECT_TRUE(ThrowsWith([&] { (void)s.size(0); }, {"size", "[]"}));
+}
+
 TEST(ErrorsCore, ItemOfSeveralElements) {
   EXPECT_TRUE(ThrowsWith([] { ones({2, 3}).item(); }, {"item", "one element", "[2, 3]"}));
   EXPECT_TRUE(ThrowsWith([] { zeros({0}).item(); }, {"item", "[0]"}));

@@ -102,11 +102,16 @@ TEST(Factories, ArangeIntegerSteps) {
 TEST(Factories, ArangeFractionalStepsCountLikePyTorch) {
   // PyTorch: ceil((end - start) / step) elements, each start + i·step.
   EXPECT_TRUE(Near(arange(1, 2.5f, 0.5f), {3}, {1, 1.5f, 2}));
-  Tensor tenth = arange(0, 1, 0.1f);
+  Tensor tenth = arange(0, 1, 0.1);
   ASSERT_EQ(tenth.numel(), 10);  // not 11: 1.0 is excluded
   for (int i = 0; i < 10; ++i) EXPECT_NEAR(tenth.data()[i], 0.1 * i, 1e-6);
-  EXPECT_EQ(arange(0, 0.95f, 0.1f).numel(), 10);  // ceil(9.5)
-  EXPECT_TRUE(Near(arange(-1, 1, 0.3f), {7}, {-1, -0.7f, -0.4f, -0.1f, 0.2f, 0.5f, 0.8f}));
+  EXPECT_EQ(arange(0, 0.95, 0.1).numel(), 10);  // ceil(9.5)
+  EXPECT_TRUE(Near(arange(-1, 1, 0.3), {7}, {-1, -0.7f, -0.4f, -0.1f, 0.2f, 0.5f, 0.8f}));
+  // Counted in double like PyTorch's scalars: 0.3 / 0.1 is just under 3 (in float it is just over).
+  EXPECT_TRUE(Near(arange(0, 0.3, 0.1), {3}, {0, 0.1f, 0.2f}));
+  EXPECT_EQ(arange(0, 0.6, 0.2).numel(), 3);
+  EXPECT_EQ(arange(0, 2.2, 0.2).numel(), 11);
+  EXPECT_EQ(arange(1, 1.9, 0.3).numel(), 3);
 }
 
 TEST(Factories, ArangeRejectsBadSteps) {
