@@ -2,8 +2,8 @@
 //   forward   y[n, out] = x[n, in] · w[out, in]ᵀ + b[out]
 //   backward  dx = dy · w,  dw = dyᵀ · x,  db = Σ_n dy
 // They know nothing of autograd (F::linear in nn/linear.cpp wraps them). Kept
-// behind these two functions so that another implementation (oneDNN's inner
-// product) can be swapped in and measured against this Eigen one.
+// behind these two functions so that the implementation (oneDNN sgemm today,
+// see linear.cpp for the measurement) can be swapped without touching the op.
 #pragma once
 
 #include <cstdint>
