@@ -34,10 +34,17 @@ class ProgressBar {
   using Clock = std::chrono::steady_clock;
 
   /// `first` is where the loop starts (a resumed epoch starts part-way).
-  ProgressBar(std::string label, int64_t total, int64_t first = 0, bool enabled = stdout_is_terminal())
-      : label_(std::move(label)), total_(total), first_(first), enabled_(enabled), start_(Clock::now()) {}
+  /// `unit` names what the rate counts ("samples" per second).
+  ProgressBar(std::string label, int64_t total, int64_t first = 0, bool enabled = stdout_is_terminal(),
+              std::string unit = "samples")
+      : label_(std::move(label)),
+        unit_(std::move(unit)),
+        total_(total),
+        first_(first),
+        enabled_(enabled),
+        start_(Clock::now()) {}
 
-  /// After step `done` (1-based) of total, having seen `samples` samples since
+  /// After step `done` (1-based) of total, having counted `samples` units since
   /// construction. `stats` is shown as given ("loss 0.3127  acc 88.41%").
   void update(int64_t done, int64_t samples, const std::string& stats) {
     if (!enabled_) return;
@@ -52,9 +59,9 @@ class ProgressBar {
     int filled = total_ > 0 ? static_cast<int>(width * done / total_) : width;
     std::string bar = std::string(filled, '#') + std::string(width - filled, '.');
     char line[512];
-    std::snprintf(line, sizeof line, "%s [%s] %lld/%lld  %s  %.0f samples/s  ETA %s", label_.c_str(),
-                  bar.c_str(), static_cast<long long>(done), static_cast<long long>(total_), stats.c_str(),
-                  rate, format_duration(per_step * static_cast<double>(total_ - done)).c_str());
+    std::snprintf(line, sizeof line, "%s [%s] %lld/%lld  %s  %.0f %s/s  ETA %s", label_.c_str(), bar.c_str(),
+                  static_cast<long long>(done), static_cast<long long>(total_), stats.c_str(), rate,
+                  unit_.c_str(), format_duration(per_step * static_cast<double>(total_ - done)).c_str());
     // A line wider than the terminal would wrap, and "\r" would then redraw
     // only its last row: cut it to the terminal's width.
     std::string text = line;
@@ -73,7 +80,7 @@ class ProgressBar {
   }
 
  private:
-  std::string label_;
+  std::string label_, unit_;
   int64_t total_, first_;
   bool enabled_;
   Clock::time_point start_, last_draw_{};
