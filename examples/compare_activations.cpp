@@ -556,7 +556,7 @@ void plot_task(const Task& task, const std::vector<std::vector<Run>>& runs, cons
            "_points.dat' every 3 using 1:2:(point_colour($3)) with points pt 7 ps 0.12 lc rgb variable\n";
     plot_both(stem + "_boundaries", 240 * cols, 240 * rows, s + "unset multiplot\n");
   } else if (!task.classification()) {
-    std::string s = key + "set title '" + task.name +
+    std::string s = key + "set xlabel 'x'\nset ylabel 'y'\nset title '" + task.name +
                     ": fitted curves (first seed) and training points'\nplot '" + stem +
                     "_points.dat' every 2 using 1:2 with points pt 7 ps 0.2 lc rgb '#999999' title 'data'";
     for (size_t i = 0; i < runs.size(); ++i)
