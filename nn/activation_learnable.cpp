@@ -86,12 +86,16 @@ Tensor swish(const Tensor& x, const Tensor& beta) {
   Tensor y = Tensor::empty(x.shape());
   kernels::eltwise_forward(kernels::Eltwise::swish, b, 0, x.data(), y.data(), y.numel());
   if (needs_grad(x, beta))
-    record("SwishBackward", y, {x, beta}, [x = x.detach(), b, beta_shape = beta.shape()](const Tensor& g) {
-      Tensor dx = Tensor::empty(x.shape());
-      kernels::eltwise_backward(kernels::Eltwise::swish, b, 0, x.data(), g.data(), dx.data(), dx.numel());
-      float db = static_cast<float>(kernels::swish_beta_grad(x.data(), g.data(), x.numel(), b));
-      return grads(dx, full(beta_shape, db));
-    });
+    record("SwishBackward", y, {x, beta},
+           [x = x.detach(), b, beta_shape = beta.shape(), want_beta = beta.requires_grad()](const Tensor& g) {
+             Tensor dx = Tensor::empty(x.shape()), dbeta;
+             kernels::eltwise_backward(kernels::Eltwise::swish, b, 0, x.data(), g.data(), dx.data(),
+                                       dx.numel());
+             if (want_beta)
+               dbeta = full(beta_shape,
+                            static_cast<float>(kernels::swish_beta_grad(x.data(), g.data(), x.numel(), b)));
+             return grads(dx, dbeta);
+           });
   return y;
 }
 
