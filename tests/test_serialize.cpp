@@ -244,6 +244,36 @@ TEST_F(Serialize, EveryCorruptFileIsAClearErrorAndLeavesTheModelUnchanged) {
   EXPECT_EQ(values_of(model), before);
 }
 
+// Every prefix of a good file is an error, and random byte damage is either an
+// error or a file that still parses — never a crash or a half-loaded model.
+TEST_F(Serialize, TruncationAtEveryLengthAndRandomDamage) {
+  nn::Linear model(3, 2);
+  nn::save(model, file("good.safetensors"));
+  std::string good = read_bytes(file("good.safetensors"));
+  auto before = values_of(model);
+  for (size_t cut = 0; cut < good.size(); ++cut) {
+    write_bytes(file("cut.safetensors"), good.substr(0, cut));
+    EXPECT_THROW(nn::load(model, file("cut.safetensors")), Error) << "cut at " << cut;
+    EXPECT_EQ(values_of(model), before);
+  }
+  manual_seed(3);
+  for (int trial = 0; trial < 300; ++trial) {
+    std::string bad = good;
+    for (int k = 0; k < 3; ++k) {
+      size_t at = default_generator().below(bad.size());
+      bad[at] = static_cast<char>(default_generator().below(256));
+    }
+    write_bytes(file("bad.safetensors"), bad);
+    nn::Linear target(3, 2);
+    auto target_before = values_of(target);
+    try {
+      nn::load(target, file("bad.safetensors"));
+    } catch (const Error&) {
+      EXPECT_EQ(values_of(target), target_before) << "trial " << trial;
+    }
+  }
+}
+
 TEST_F(Serialize, ShapeErrorLateInTheFileTouchesNothing) {
   nn::Sequential a{std::make_shared<nn::Linear>(3, 4), std::make_shared<nn::Linear>(4, 2)};
   nn::Sequential b{std::make_shared<nn::Linear>(3, 4), std::make_shared<nn::Linear>(4, 5)};

@@ -2,7 +2,7 @@
 // runs on, OpenMP-threaded); the bias gradient is a column sum in Eigen.
 // sgemm measured 3–5× faster than Eigen's product on the MLP shapes
 // (N=64..128, 784→256, 256→10, one thread; Eigen is built without
-// -march=native, so it only gets SSE2), and no slower on toy shapes:
+// -march=native, so it only gets SSE2), and no slower on toy shapes
 // (the three products of one Linear fwd+bwd at N=64, 784->256: Eigen 5.7 ms,
 // sgemm 1.1 ms, OMP_NUM_THREADS=1, on the 2-core development machine).
 // sgemm needs no primitive to be created, so there is nothing to cache.
