@@ -63,7 +63,14 @@ Tensor relu(const Tensor& x) {
 // slope >= 0 (then y > 0 iff x > 0); a negative slope reads x.
 Tensor leaky_relu(const Tensor& x, float negative_slope) {
   check_defined(x, "leaky_relu");
-  if (negative_slope >= 0)
+  if (negative_slope == 0) {  // relu: oneDNN's alpha = 0 path would turn NaN into 0
+    Tensor y = unary_kernel(x, kernels::relu_forward);
+    if (needs_grad(x))
+      record("LeakyReluBackward", y, {x},
+             [y = y.detach()](const Tensor& g) { return grads(eltwise_grad(y, g, Eltwise::relu_use_dst)); });
+    return y;
+  }
+  if (negative_slope > 0)
     return eltwise_op("LeakyReluBackward", x, Eltwise::relu_use_dst, true, negative_slope);
   return eltwise_op("LeakyReluBackward", x, Eltwise::relu, false, negative_slope);
 }

@@ -57,7 +57,10 @@ Tensor rrelu(const Tensor& x, float lower, float upper, bool training) {
   if (!training) {
     float slope = (lower + upper) / 2;
     Tensor y = Tensor::empty(x.shape());
-    kernels::eltwise_forward(kernels::Eltwise::relu, slope, 0, x.data(), y.data(), y.numel());
+    if (slope == 0)  // oneDNN's relu with alpha = 0 would turn NaN into 0
+      kernels::relu_forward(x.data(), y.data(), y.numel());
+    else
+      kernels::eltwise_forward(kernels::Eltwise::relu, slope, 0, x.data(), y.data(), y.numel());
     if (needs_grad(x))
       record("RreluBackward", y, {x}, [x = x.detach(), slope](const Tensor& g) {
         Tensor dx = Tensor::empty(x.shape());
