@@ -1,9 +1,10 @@
 // gemm: C[m, n] = op(A)[m, k] · op(B)[k, n] (+ bias[n]) over row-major float
-// buffers, where op transposes when asked. One oneDNN matmul primitive per
-// shape and layout, from the primitive cache. oneDNN picks its JIT kernel for
-// the CPU at run time (AVX2, AVX-512), where Eigen is limited to what ember was
-// compiled for; at an MLP's shapes this measured 4–7× faster than Eigen on an
-// AVX-512 machine (bench/compare_pytorch.py --filter linear).
+// buffers, where op transposes when asked. It runs oneDNN's sgemm, which
+// JIT-compiles for the CPU it runs on (AVX2, AVX-512) — Eigen only gets the
+// instruction set ember was compiled for (SSE2 without -march=native). On the
+// MLP's shapes sgemm measured 3–7× faster than Eigen's product
+// (bench/compare_pytorch.py --filter linear). sgemm needs no primitive, so
+// there is nothing to create or cache per shape.
 #pragma once
 
 #include <cstdint>
