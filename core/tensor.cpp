@@ -59,6 +59,7 @@ bool Tensor::is_leaf() const { return checked().grad_fn == nullptr; }
 Tensor Tensor::grad() const { return Tensor(checked().grad); }
 
 void Tensor::set_grad(const Tensor& g) {
+  checked();  // an undefined tensor has nowhere to keep a gradient
   if (g.defined() && g.shape() != shape())
     fail("set_grad: gradient shape ", g.shape(), " does not match the tensor's shape ", shape());
   impl_->grad = g.impl_ptr();

@@ -266,6 +266,7 @@ TEST(TensorAutogradFlags, SetGradChecksTheShape) {
   x.set_grad({});
   EXPECT_FALSE(x.grad().defined());
   EXPECT_TRUE(ThrowsWith([&] { x.set_grad(ones({3})); }, {"set_grad", "[3]", "[2]"}));
+  EXPECT_TRUE(ThrowsWith([] { Tensor().set_grad({}); }, {"undefined"}));
 }
 
 // --- threads ------------------------------------------------------------------------
