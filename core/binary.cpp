@@ -38,9 +38,8 @@ Tensor operator*(const Tensor& a, const Tensor& b) {
 Tensor operator/(const Tensor& a, const Tensor& b) {
   Tensor y = zip_values(a, b, "div", [](float u, float v) { return u / v; });
   if (needs_grad(a, b))
-    record("DivBackward", y, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g) {
-      return grads(g / b, -g * a / (b * b));
-    });
+    record("DivBackward", y, {a, b},
+           [a = a.detach(), b = b.detach()](const Tensor& g) { return grads(g / b, -g * a / (b * b)); });
   return y;
 }
 
@@ -73,7 +72,8 @@ Tensor operator-(float s, const Tensor& b) {
 Tensor operator/(float s, const Tensor& b) {
   Tensor y = map_values(b, [s](float v) { return s / v; });
   if (needs_grad(b))
-    record("RdivBackward", y, {b}, [b = b.detach(), y = y.detach()](const Tensor& g) { return grads(-g * y / b); });
+    record("RdivBackward", y, {b},
+           [b = b.detach(), y = y.detach()](const Tensor& g) { return grads(-g * y / b); });
   return y;
 }
 Tensor operator-(const Tensor& a) { return neg(a); }

@@ -97,17 +97,19 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
     pending.erase(it);
     if (auto out = node->output(); out && out->retains_grad) accumulate_into(*out, g);
     Gradients input_grads = node->apply(g);
-    trace::node_applied(*node, g, input_grads);
     if (!retain_graph) node->release();
     const auto& edges = node->next_edges();
+    for (size_t i = 0; i < edges.size(); ++i)  // undo broadcasting: back to each input's shape
+      if (edges[i].is_active() && input_grads[i].defined())
+        input_grads[i] = sum_to(input_grads[i], edges[i].shape);
+    trace::node_applied(*node, g, input_grads);
     for (size_t i = 0; i < edges.size(); ++i) {
       const Edge& e = edges[i];
       if (!e.is_active() || !input_grads[i].defined()) continue;
-      Tensor gi = sum_to(input_grads[i], e.shape);  // undo broadcasting
       if (e.node)
-        add_into(pending[e.node.get()], gi);
+        add_into(pending[e.node.get()], input_grads[i]);
       else
-        accumulate_into(*e.leaf, gi);
+        accumulate_into(*e.leaf, input_grads[i]);
     }
   }
 }

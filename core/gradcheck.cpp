@@ -17,7 +17,8 @@ double projected(const Tensor& y, const std::vector<float>& v) {
 
 }  // namespace
 
-GradcheckResult gradcheck(const TensorFunction& f, const std::vector<Tensor>& inputs, GradcheckOptions options) {
+GradcheckResult gradcheck(const TensorFunction& f, const std::vector<Tensor>& inputs,
+                          GradcheckOptions options) {
   std::vector<Tensor> xs;  // fresh leaves, so the caller's tensors keep their .grad()
   for (const Tensor& in : inputs) xs.push_back(in.detach().clone().requires_grad_(in.requires_grad()));
 

@@ -28,6 +28,7 @@ struct GradcheckResult {
 using TensorFunction = std::function<Tensor(const std::vector<Tensor>&)>;
 
 /// Checks every input that requires grad. The inputs are copied; f may be called many times.
-GradcheckResult gradcheck(const TensorFunction& f, const std::vector<Tensor>& inputs, GradcheckOptions options = {});
+GradcheckResult gradcheck(const TensorFunction& f, const std::vector<Tensor>& inputs,
+                          GradcheckOptions options = {});
 
 }  // namespace ember

@@ -60,10 +60,12 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
 
 Tensor index_select(const Tensor& x, const Tensor& index) {
   if (x.dim() == 0 || index.dim() != 1)
-    fail("index_select: expected an input with dims and a 1-D index, got ", x.shape(), " and ", index.shape());
+    fail("index_select: expected an input with dims and a 1-D index, got ", x.shape(), " and ",
+         index.shape());
   int64_t rows = x.shape()[0], row = x.numel() / std::max<int64_t>(rows, 1);
   std::vector<int64_t> picked(index.numel());
-  for (int64_t k = 0; k < index.numel(); ++k) picked[k] = checked_index(index.data()[k], rows, "index_select");
+  for (int64_t k = 0; k < index.numel(); ++k)
+    picked[k] = checked_index(index.data()[k], rows, "index_select");
   Shape shape = x.shape();
   shape[0] = index.numel();
   Tensor y = Tensor::empty(shape);

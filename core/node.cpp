@@ -30,7 +30,10 @@ Edge edge_to(const Tensor& input) {
 }  // namespace
 
 Node::Node(const char* name, std::vector<Edge> next, BackwardFunction backward, Shape output_shape)
-    : name_(name), next_(std::move(next)), backward_(std::move(backward)), output_shape_(std::move(output_shape)) {
+    : name_(name),
+      next_(std::move(next)),
+      backward_(std::move(backward)),
+      output_shape_(std::move(output_shape)) {
   ++live_nodes;
 }
 
@@ -54,7 +57,8 @@ Gradients Node::apply(const Tensor& grad_output) {
          " was freed by an earlier backward); pass retain_graph=true to the first backward() to keep it");
   Gradients g = backward_(grad_output);
   if (g.size() != next_.size())
-    fail("backward: ", name_, " returned ", g.size(), " gradients for ", next_.size(), " inputs (bug in the op)");
+    fail("backward: ", name_, " returned ", g.size(), " gradients for ", next_.size(),
+         " inputs (bug in the op)");
   return g;
 }
 
@@ -77,7 +81,8 @@ void record(const char* name, Tensor& output, const std::vector<Tensor>& inputs,
   output.impl()->requires_grad = true;
 }
 
-void record(const char* name, Tensor& output, std::initializer_list<Tensor> inputs, BackwardFunction backward) {
+void record(const char* name, Tensor& output, std::initializer_list<Tensor> inputs,
+            BackwardFunction backward) {
   std::vector<Tensor> list(inputs);
   record(name, output, list, std::move(backward));
 }

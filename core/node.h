@@ -78,7 +78,8 @@ inline bool needs_grad(const Tensor& a, const Tensor& b) { return needs_grad({&a
 /// Attaches a node named `name` to `output`, with one edge per input (in the
 /// order the backward function returns gradients). Call it only when
 /// needs_grad(...) is true.
-void record(const char* name, Tensor& output, std::initializer_list<Tensor> inputs, BackwardFunction backward);
+void record(const char* name, Tensor& output, std::initializer_list<Tensor> inputs,
+            BackwardFunction backward);
 void record(const char* name, Tensor& output, const std::vector<Tensor>& inputs, BackwardFunction backward);
 
 /// Builds a Gradients list: grads(ga, gb).

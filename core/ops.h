@@ -55,9 +55,9 @@ Tensor exp(const Tensor& x);
 Tensor log(const Tensor& x);
 Tensor log1p(const Tensor& x);
 Tensor sqrt(const Tensor& x);
-Tensor abs(const Tensor& x);     ///< gradient sign(x), 0 at 0
+Tensor abs(const Tensor& x);  ///< gradient sign(x), 0 at 0
 Tensor tanh(const Tensor& x);
-Tensor sigmoid(const Tensor& x); ///< plain logistic, used by the losses; F::sigmoid is the fused one
+Tensor sigmoid(const Tensor& x);  ///< plain logistic, used by the losses; F::sigmoid is the fused one
 Tensor erf(const Tensor& x);
 Tensor pow(const Tensor& x, float exponent);
 Tensor pow(float base, const Tensor& x);
@@ -65,7 +65,7 @@ Tensor pow(float base, const Tensor& x);
 Tensor clamp(const Tensor& x, float min, float max);
 Tensor clamp_min(const Tensor& x, float min);
 Tensor clamp_max(const Tensor& x, float max);
-Tensor sign(const Tensor& x);    ///< not differentiable (gradient 0)
+Tensor sign(const Tensor& x);  ///< not differentiable (gradient 0)
 
 // --- reductions (reduce.cpp) --------------------------------------------------
 Tensor sum(const Tensor& x);

@@ -21,14 +21,16 @@ Tensor neg(const Tensor& x) {
 // d/dx e^x = e^x: the backward reads the output.
 Tensor exp(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::exp(v); });
-  if (needs_grad(x)) record("ExpBackward", y, {x}, [y = y.detach()](const Tensor& g) { return grads(g * y); });
+  if (needs_grad(x))
+    record("ExpBackward", y, {x}, [y = y.detach()](const Tensor& g) { return grads(g * y); });
   return y;
 }
 
 // d/dx log x = 1/x.
 Tensor log(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::log(v); });
-  if (needs_grad(x)) record("LogBackward", y, {x}, [x = x.detach()](const Tensor& g) { return grads(g / x); });
+  if (needs_grad(x))
+    record("LogBackward", y, {x}, [x = x.detach()](const Tensor& g) { return grads(g / x); });
   return y;
 }
 
@@ -100,8 +102,8 @@ Tensor pow(const Tensor& x, float p) {
   Tensor y = map_values(x, [p](float v) { return std::pow(v, p); });
   if (needs_grad(x))
     record("PowBackward", y, {x}, [x = x.detach(), p](const Tensor& g) {
-      return grads(zip_values(g, x, "pow",
-                              [p](float gv, float xv) { return p == 0 ? 0.0f : gv * p * std::pow(xv, p - 1); }));
+      return grads(zip_values(
+          g, x, "pow", [p](float gv, float xv) { return p == 0 ? 0.0f : gv * p * std::pow(xv, p - 1); }));
     });
   return y;
 }
@@ -110,7 +112,8 @@ Tensor pow(const Tensor& x, float p) {
 Tensor pow(float base, const Tensor& x) {
   Tensor y = map_values(x, [base](float v) { return std::pow(base, v); });
   if (needs_grad(x))
-    record("PowBackward", y, {x}, [y = y.detach(), base](const Tensor& g) { return grads(g * y * std::log(base)); });
+    record("PowBackward", y, {x},
+           [y = y.detach(), base](const Tensor& g) { return grads(g * y * std::log(base)); });
   return y;
 }
 
@@ -119,7 +122,8 @@ static Tensor clamp_between(const Tensor& x, float lo, float hi, const char* nam
   Tensor y = map_values(x, [lo, hi](float v) { return std::isnan(v) ? v : std::min(std::max(v, lo), hi); });
   if (needs_grad(x))
     record(name, y, {x}, [x = x.detach(), lo, hi](const Tensor& g) {
-      return grads(zip_values(g, x, "clamp", [lo, hi](float gv, float xv) { return xv >= lo && xv <= hi ? gv : 0.0f; }));
+      return grads(zip_values(g, x, "clamp",
+                              [lo, hi](float gv, float xv) { return xv >= lo && xv <= hi ? gv : 0.0f; }));
     });
   return y;
 }

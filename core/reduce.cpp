@@ -103,7 +103,8 @@ void arg_extreme(const Tensor& x, int64_t dim, std::vector<int64_t>& index, Tens
 
 // The values of x at one index per slice along dim; the gradient goes back to those positions.
 template <class Better>
-Tensor reduce_extreme(const Tensor& x, int64_t dim, bool keepdim, const char* op, const char* name, Better better) {
+Tensor reduce_extreme(const Tensor& x, int64_t dim, bool keepdim, const char* op, const char* name,
+                      Better better) {
   dim = normalize_dim(dim, x.dim(), op);
   if (x.dim() == 0) return x.clone();
   std::vector<int64_t> index;

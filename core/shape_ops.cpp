@@ -34,7 +34,8 @@ Shape inferred_shape(const Shape& shape, int64_t numel, const Shape& from) {
     }
   }
   if (infer >= 0) {
-    if (known == 0 || numel % known != 0) fail("reshape: shape ", shape, " is invalid for input of shape ", from);
+    if (known == 0 || numel % known != 0)
+      fail("reshape: shape ", shape, " is invalid for input of shape ", from);
     out[infer] = numel / known;
   }
   if (numel_of(out) != numel)
@@ -59,7 +60,8 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   impl->shape = target;
   Tensor y(std::move(impl));
   if (needs_grad(x))
-    record("ReshapeBackward", y, {x}, [shape = x.shape()](const Tensor& g) { return grads(g.reshape(shape)); });
+    record("ReshapeBackward", y, {x},
+           [shape = x.shape()](const Tensor& g) { return grads(g.reshape(shape)); });
   return y;
 }
 
@@ -142,7 +144,8 @@ Tensor expand(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
   Tensor y = Tensor::empty(shape);
   float zero = 0.0f;
-  kernels::binary_loop(x.data(), x.shape(), &zero, Shape{}, y.data(), shape, [](float u, float) { return u; });
+  kernels::binary_loop(x.data(), x.shape(), &zero, Shape{}, y.data(), shape,
+                       [](float u, float) { return u; });
   if (needs_grad(x)) record("ExpandBackward", y, {x}, [](const Tensor& g) { return grads(g); });
   return y;
 }
@@ -153,8 +156,8 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   int64_t size = x.shape()[dim];
   if (start < 0) start += size;
   if (start < 0 || length < 0 || start + length > size)
-    fail("narrow: slice [", start, ", ", start + length, ") is outside dim ", dim, " of size ", size, " (shape ",
-         x.shape(), ")");
+    fail("narrow: slice [", start, ", ", start + length, ") is outside dim ", dim, " of size ", size,
+         " (shape ", x.shape(), ")");
   Shape shape = x.shape();
   shape[dim] = length;
   Tensor y = Tensor::empty(shape);
@@ -226,8 +229,8 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
   std::vector<Tensor> expanded;
   for (size_t i = 0; i < tensors.size(); ++i) {
     if (tensors[i].shape() != tensors[0].shape())
-      fail("stack: tensor ", i, " has shape ", tensors[i].shape(), " but tensor 0 has shape ", tensors[0].shape(),
-           " (all must match)");
+      fail("stack: tensor ", i, " has shape ", tensors[i].shape(), " but tensor 0 has shape ",
+           tensors[0].shape(), " (all must match)");
     expanded.push_back(unsqueeze(tensors[i], dim));
   }
   return cat(expanded, dim);

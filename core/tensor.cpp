@@ -110,7 +110,9 @@ Tensor Tensor::t() const {
   return dim() < 2 ? *this : ember::transpose(*this, 0, 1);
 }
 Tensor Tensor::sum() const { return ember::sum(*this); }
-Tensor Tensor::sum(const std::vector<int64_t>& dims, bool keepdim) const { return ember::sum(*this, dims, keepdim); }
+Tensor Tensor::sum(const std::vector<int64_t>& dims, bool keepdim) const {
+  return ember::sum(*this, dims, keepdim);
+}
 Tensor Tensor::mean() const { return ember::mean(*this); }
 Tensor Tensor::mean(const std::vector<int64_t>& dims, bool keepdim) const {
   return ember::mean(*this, dims, keepdim);
@@ -209,7 +211,8 @@ Tensor rand(Shape shape) {
 
 Tensor arange(double start, double end, double step) {
   if (step == 0 || !std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step))
-    fail("arange: expected finite start, end and a nonzero step, got start=", start, " end=", end, " step=", step);
+    fail("arange: expected finite start, end and a nonzero step, got start=", start, " end=", end,
+         " step=", step);
   if ((end - start) * step < 0)
     fail("arange: step ", step, " goes away from end (start=", start, ", end=", end, ")");
   auto n = static_cast<int64_t>(std::ceil((end - start) / step));

@@ -27,11 +27,11 @@ class Node;
 struct TensorImpl {
   std::shared_ptr<Storage> storage;
   Shape shape;
-  bool requires_grad = false;           // leaves: set by the user; results: set when a node is recorded
-  bool retains_grad = false;            // non-leaf asked to keep its .grad() (retain_grad())
-  std::shared_ptr<TensorImpl> grad;     // accumulated gradient (leaves, or retains_grad)
-  std::shared_ptr<Node> grad_fn;        // the node that produced this tensor, if recorded
-  int64_t version = 0;                  // bumped by in-place writes through Tensor methods
+  bool requires_grad = false;        // leaves: set by the user; results: set when a node is recorded
+  bool retains_grad = false;         // non-leaf asked to keep its .grad() (retain_grad())
+  std::shared_ptr<TensorImpl> grad;  // accumulated gradient (leaves, or retains_grad)
+  std::shared_ptr<Node> grad_fn;     // the node that produced this tensor, if recorded
+  int64_t version = 0;               // bumped by in-place writes through Tensor methods
 };
 
 class Tensor {
@@ -50,7 +50,7 @@ class Tensor {
   float* data();
   const float* data() const;
   std::vector<float> to_vector() const;
-  float item() const;  ///< the value of a one-element tensor
+  float item() const;             ///< the value of a one-element tensor
   std::string to_string() const;  ///< like PyTorch's repr: "tensor([[1, 2], [3, 4]], requires_grad=True)"
 
   // --- autograd -----------------------------------------------------------
