@@ -1,0 +1,299 @@
+// The figures of an activation comparison, drawn by gnuplot as PNG and SVG
+// from data files left next to them (so anyone can re-plot):
+//   <task>_curves     test accuracy (or MSE) per epoch, one line per activation
+//   <task>_health     dead and saturated units, spread of the first and last layer
+//   <task>_gradients  gradient norm of every layer over training, one panel per activation
+//   <task>_spread     std of every layer's outputs over training, one panel per activation
+//   <task>_learned    PReLU's slope and Swish's β of every layer over training
+//   <task>_boundaries 2-D tasks: the decision regions, one panel per activation
+//   <task>_fits       regression: the fitted curves over the data
+// Per-epoch values are means over seeds; the pictures come from each
+// activation's first seed.
+#pragma once
+
+#include <ember.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "comparison.h"
+#include "gnuplot.h"
+
+namespace support {
+
+// --- what a model draws -------------------------------------------------------------
+
+/// 2-D tasks: the predicted class on a picture_side² grid over [-extent, extent]²;
+/// regression: y on curve_points points of [-curve_extent, curve_extent].
+inline constexpr int picture_side = 120, curve_points = 200;
+inline constexpr float picture_extent = 1.6f, curve_extent = 1.2f;
+
+inline float grid_coordinate(int i, int n, float extent) {
+  return -extent + 2 * extent * (static_cast<float>(i) + 0.5f) / static_cast<float>(n);
+}
+
+/// The model's decision regions (2-D classification) or fitted curve (regression); empty otherwise.
+inline std::vector<float> model_picture(ember::nn::Module& model, const Task& task) {
+  using namespace ember;
+  NoGradGuard no_grad;
+  model.eval();
+  if (task.planar()) {
+    std::vector<float> xy;
+    for (int r = 0; r < picture_side; ++r)
+      for (int c = 0; c < picture_side; ++c)
+        xy.insert(xy.end(), {grid_coordinate(c, picture_side, picture_extent),
+                             grid_coordinate(r, picture_side, picture_extent)});
+    return model(tensor(xy, {picture_side * picture_side, 2})).argmax(1).to_vector();
+  }
+  if (!task.classification() && task.data.train.num_features() == 1)
+    return model(linspace(-curve_extent, curve_extent, curve_points).reshape({-1, 1})).to_vector();
+  return {};
+}
+
+// --- data files -----------------------------------------------------------------------
+
+namespace detail {
+
+/// One block per activation (gnuplot's `index i`), one line per epoch, the seed means of:
+///   1 epoch, 2 test metric (% for accuracy), 3 dead %, 4 saturated %,
+///   then per hidden layer l = 0…L-1: 5+3l mean, 6+3l std, 7+3l grad norm,
+///   then 5+3L+l: learned parameter of layer l (NaN when the activation learns none).
+inline int mean_column(size_t l) { return 5 + 3 * static_cast<int>(l); }
+inline int std_column(size_t l) { return 6 + 3 * static_cast<int>(l); }
+inline int grad_column(size_t l) { return 7 + 3 * static_cast<int>(l); }
+inline int learned_column(size_t l, size_t layers) {
+  return 5 + 3 * static_cast<int>(layers) + static_cast<int>(l);
+}
+
+inline void write_series(const Task& task, const TaskRuns& runs, size_t layers, const std::string& path) {
+  std::ofstream out(path);
+  const double scale = task.classification() ? 100 : 1;
+  for (const auto& seeds : runs) {
+    out << "# " << seeds.front().activation << "\n";
+    size_t epochs = 0;
+    for (const Run& r : seeds) epochs = std::max(epochs, r.epochs.size());
+    for (size_t e = 0; e < epochs; ++e) {
+      auto mean = [&](auto value) { return mean_at_epoch(seeds, e, value); };
+      auto layer_mean = [&](auto value) {  // over the hidden layers
+        return mean([&](const EpochStats& s) {
+          double sum = 0;
+          for (const auto& h : s.layers) sum += value(h);
+          return s.layers.empty() ? NAN : sum / static_cast<double>(s.layers.size());
+        });
+      };
+      out << e + 1 << ' ' << mean([&](const EpochStats& s) { return scale * s.test_metric; }) << ' '
+          << layer_mean([](const LayerHealth& h) { return 100 * h.dead; }) << ' '
+          << layer_mean([](const LayerHealth& h) { return 100 * h.saturated; });
+      for (size_t l = 0; l < layers; ++l)
+        out << ' ' << mean([&](const EpochStats& s) { return s.layers.at(l).mean; }) << ' '
+            << mean([&](const EpochStats& s) { return s.layers.at(l).std; }) << ' '
+            << mean([&](const EpochStats& s) { return s.layers.at(l).grad_norm; });
+      for (size_t l = 0; l < layers; ++l)
+        out << ' ' << mean([&](const EpochStats& s) { return l < s.learned.size() ? s.learned[l] : NAN; });
+      out << '\n';
+    }
+    if (epochs == 0) {  // no epoch finished: a block of NaN keeps the indices in step
+      out << 1;
+      for (size_t c = 0; c < 3 + 4 * layers; ++c) out << " nan";
+      out << '\n';
+    }
+    out << "\n\n";
+  }
+}
+
+/// The first seed's picture of every activation, one block each; then the training points.
+inline void write_pictures(const Task& task, const TaskRuns& runs, const std::string& pictures,
+                           const std::string& points) {
+  std::ofstream pic(pictures);
+  for (const auto& seeds : runs) {
+    const Run& r = seeds.front();
+    pic << "# " << r.activation << "\n";
+    if (r.picture.empty()) pic << "nan nan nan\n";  // a diverged run: an empty panel
+    if (task.planar() && !r.picture.empty())
+      for (int row = 0; row < picture_side; ++row) {
+        for (int c = 0; c < picture_side; ++c)
+          pic << grid_coordinate(c, picture_side, picture_extent) << ' '
+              << grid_coordinate(row, picture_side, picture_extent) << ' '
+              << r.picture[row * picture_side + c] << '\n';
+        pic << '\n';
+      }
+    if (!task.classification())
+      for (size_t i = 0; i < r.picture.size(); ++i)
+        pic << -curve_extent + 2 * curve_extent * static_cast<float>(i) / (curve_points - 1) << ' '
+            << r.picture[i] << '\n';
+    pic << "\n\n";
+  }
+  std::ofstream out(points);
+  const auto& d = task.data.train;
+  const int64_t features = d.num_features(), per_target = d.targets.numel() / std::max<int64_t>(1, d.size());
+  for (int64_t i = 0; i < d.size(); ++i) {
+    for (int64_t f = 0; f < features; ++f) out << d.inputs.data()[i * features + f] << ' ';
+    out << d.targets.data()[i * per_target] << '\n';
+  }
+}
+
+// Line styles: twelve colours, solid for the first twelve activations and dashed after.
+inline const char* line_colour(size_t i) {
+  static const char* colours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+                                  "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#000000", "#f4a6c8"};
+  return colours[i % 12];
+}
+inline std::string line_style(size_t i, size_t dash = 0) {
+  return std::string("lw 1.6 lc rgb '") + line_colour(i) + "' dt " +
+         std::to_string(1 + (dash ? dash : i / 12) % 5);
+}
+
+/// `plot` of `column` of every activation's block (or those `keep` accepts), titled by activation.
+template <class Keep>
+std::string plot_activations(const std::string& file, const TaskRuns& runs, const std::string& column,
+                             Keep keep) {
+  std::string plot;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const std::string& name = runs[i].front().activation;
+    if (!keep(name)) continue;
+    plot += std::string(plot.empty() ? "plot " : ", ") + gnuplot_quote(file) + " index " + std::to_string(i) +
+            " using 1:" + column + " with lines " + line_style(i) + " title " + gnuplot_quote(name);
+  }
+  return plot + "\n";
+}
+inline std::string plot_activations(const std::string& file, const TaskRuns& runs,
+                                    const std::string& column) {
+  return plot_activations(file, runs, column, [](const std::string&) { return true; });
+}
+
+/// Rows and columns of a grid of n panels, wider than tall.
+inline std::pair<int, int> grid_of(size_t n) {
+  const int cols = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(n))));
+  return {static_cast<int>((n + cols - 1) / cols), cols};
+}
+
+/// One panel per activation, one line per hidden layer: `column(l)` of its block over epochs.
+template <class Column>
+std::string per_layer_panels(const std::string& file, const TaskRuns& runs, size_t layers,
+                             const std::string& title, Column column) {
+  const auto [rows, cols] = grid_of(runs.size());
+  std::string s = "set multiplot layout " + std::to_string(rows) + "," + std::to_string(cols) + " title " +
+                  gnuplot_quote(title) + "\n";
+  for (size_t i = 0; i < runs.size(); ++i) {
+    s += "set title " + gnuplot_quote(runs[i].front().activation) + "\n";
+    s += (i == 0 ? "set key top right font ',7' samplen 2\n" : "unset key\n");
+    for (size_t l = 0; l < layers; ++l)
+      s += std::string(l ? ", " : "plot ") + gnuplot_quote(file) + " index " + std::to_string(i) +
+           " using 1:" + std::to_string(column(l)) + " with lines " + line_style(l) + " title 'layer " +
+           std::to_string(l + 1) + "'";
+    s += "\n";
+  }
+  return s + "unset multiplot\n";
+}
+
+}  // namespace detail
+
+// --- the figures ------------------------------------------------------------------------
+
+/// Writes the data files and every figure of one task into `out`.
+inline void plot_task(const Task& task, const TaskRuns& runs, const std::string& out) {
+  using namespace detail;
+  if (runs.empty()) return;
+  const std::string stem = (std::filesystem::path(out) / task.name).string();
+  size_t layers = 0;
+  for (const auto& seeds : runs)
+    for (const Run& r : seeds)
+      if (!r.epochs.empty()) layers = std::max(layers, r.epochs.front().layers.size());
+  const std::string series = stem + "_series.dat";
+  write_series(task, runs, layers, series);
+  const std::string common = "set grid\nset xlabel 'epoch'\nset key outside right top vertical font ',8'\n";
+  const bool cls = task.classification();
+  const std::string metric = cls ? "test accuracy (%)" : "test MSE";
+
+  plot_png_and_svg(stem + "_curves", 1000, 560,
+                   common + "set ylabel '" + metric + "'\n" + (cls ? "" : "set logscale y\n") + "set title " +
+                       gnuplot_quote(task.name + ": " + metric + " per epoch (mean over seeds)") + "\n" +
+                       plot_activations(series, runs, "2"));
+
+  if (layers > 0) {
+    const std::string last = std::to_string(layers);
+    plot_png_and_svg(
+        stem + "_health", 1400, 900,
+        common + "set multiplot layout 2,2 title " +
+            gnuplot_quote(task.name + ": hidden-layer health (mean over seeds)") + "\n" +
+            "set title 'dead units (f'' = 0 on every probe sample), mean over layers'\nset ylabel '%'\n" +
+            plot_activations(series, runs, "3") +
+            "set title 'saturated units (|f''| < 0.02 on 90% of the probe), mean over layers'\n" +
+            plot_activations(series, runs, "4") + "set title 'std of layer-" + last +
+            " outputs (SELU keeps it near 1)'\nset ylabel 'std'\n" +
+            plot_activations(series, runs, std::to_string(std_column(layers - 1))) +
+            "set title 'gradient norm, layer 1 / layer " + last +
+            " (< 1: vanishing towards the input)'\nset ylabel 'ratio'\nset logscale y\n" +
+            plot_activations(series, runs,
+                             "($" + std::to_string(grad_column(0)) + "/$" +
+                                 std::to_string(grad_column(layers - 1)) + ")") +
+            "unset multiplot\n");
+    const auto [rows, cols] = grid_of(runs.size());
+    plot_png_and_svg(stem + "_gradients", 260 * cols, 200 * rows,
+                     "set grid\nset logscale y\nset format y '%.0e'\nset tics font ',7'\n" +
+                         per_layer_panels(series, runs, layers,
+                                          task.name + ": gradient norm ‖∂L/∂W‖ per layer over epochs",
+                                          [](size_t l) { return grad_column(l); }));
+    plot_png_and_svg(
+        stem + "_spread", 260 * cols, 200 * rows,
+        "set grid\nset tics font ',7'\n" +
+            per_layer_panels(series, runs, layers, task.name + ": std of each layer's outputs over epochs",
+                             [](size_t l) { return std_column(l); }));
+  }
+
+  auto learns = [](const std::string& a) { return a == "prelu" || a == "swish"; };
+  if (std::any_of(runs.begin(), runs.end(), [&](const auto& s) { return learns(s.front().activation); })) {
+    std::string plot;
+    for (size_t i = 0; i < runs.size(); ++i) {
+      if (!learns(runs[i].front().activation)) continue;
+      for (size_t l = 0; l < layers; ++l)
+        plot += std::string(plot.empty() ? "plot " : ", ") + gnuplot_quote(series) + " index " +
+                std::to_string(i) + " using 1:" + std::to_string(learned_column(l, layers)) + " with lines " +
+                line_style(i, l) + " title " +
+                gnuplot_quote(runs[i].front().activation + " layer " + std::to_string(l + 1));
+    }
+    plot_png_and_svg(stem + "_learned", 900, 450,
+                     common + "set ylabel 'PReLU slope a, Swish β'\nset title " +
+                         gnuplot_quote(task.name + ": learned parameters (mean over seeds and channels)") +
+                         "\n" + plot + "\n");
+  }
+
+  const std::string pictures = stem + "_pictures.dat", points = stem + "_points.dat";
+  write_pictures(task, runs, pictures, points);
+  if (task.planar()) {
+    const auto [rows, cols] = grid_of(runs.size());
+    const std::string extent = std::to_string(picture_extent);
+    std::string s =
+        "unset key\nunset colorbox\nset size ratio -1\nset xrange [-" + extent + ":" + extent +
+        "]\nset yrange [-" + extent + ":" + extent +
+        "]\nset tics scale 0\nset format x ''\nset format y ''\n"
+        "set palette maxcolors 5\nset palette defined (0 '#a6cee3', 1 '#fdbf6f', 2 '#b2df8a', "
+        "3 '#cab2d6', 4 '#fb9a99')\nset cbrange [-0.5:4.5]\n"
+        // the points in a darker shade of their class's colour
+        "point(c) = c == 0 ? 0x1f5a8a : c == 1 ? 0xc05f00 : c == 2 ? 0x2a7a2a : c == 3 ? 0x5e3c99 "
+        ": 0xb2182b\n"
+        "set multiplot layout " +
+        std::to_string(rows) + "," + std::to_string(cols) + " title " +
+        gnuplot_quote(task.name + ": decision regions (first seed) and training points") + "\n";
+    for (size_t i = 0; i < runs.size(); ++i)
+      s += "set title " + gnuplot_quote(runs[i].front().activation) + "\nplot " + gnuplot_quote(pictures) +
+           " index " + std::to_string(i) + " using 1:2:3 with image, " + gnuplot_quote(points) +
+           " every 3 using 1:2:(point($3)) with points pt 7 ps 0.25 lc rgb variable\n";
+    plot_png_and_svg(stem + "_boundaries", 230 * cols, 240 * rows, s + "unset multiplot\n");
+  } else if (!cls) {
+    std::string s = common + "set xlabel 'x'\nset ylabel 'y'\nset title " +
+                    gnuplot_quote(task.name + ": fitted curves (first seed) over the training points") +
+                    "\nplot " + gnuplot_quote(points) +
+                    " every 2 using 1:2 with points pt 7 ps 0.3 lc rgb '#bbbbbb' title 'data'";
+    for (size_t i = 0; i < runs.size(); ++i)
+      s += ", " + gnuplot_quote(pictures) + " index " + std::to_string(i) + " using 1:2 with lines " +
+           line_style(i) + " title " + gnuplot_quote(runs[i].front().activation);
+    plot_png_and_svg(stem + "_fits", 1000, 560, s + "\n");
+  }
+}
+
+}  // namespace support
