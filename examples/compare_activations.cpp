@@ -8,7 +8,7 @@
 //   compare_activations                  every activation × the toy tasks × 3 seeds (a few minutes)
 //   compare_activations --quick          a smoke run: 2 tasks, 6 activations, 2 seeds, 20 epochs
 //   compare_activations --tasks fashion --activations relu,gelu,selu --seeds 2
-//   compare_activations --tasks spirals --depth 8 --activations sigmoid,tanh,relu,selu
+//   compare_activations --tasks spirals --depth 8 --init lecun --activations sigmoid,tanh,relu,selu
 //
 // The experiment is main()'s loop: task × activation × seed → train_one() →
 // one Run of per-epoch measurements. Writes into --out:
@@ -66,6 +66,7 @@ struct Options {
   int64_t depth = 0;   // 0: as many hidden layers as --hidden lists
   int64_t epochs = 0;  // 0: the task's default
   float lr = 0;        // 0: the task's default
+  std::string init = "pytorch";
   std::string optimizer = "adam";
   int64_t batch_size = 64;
   double target_accuracy = 0;  // 0: the task's default
@@ -136,19 +137,35 @@ Task make_task(const std::string& name, const Options& o) {
 
 // --- one run -------------------------------------------------------------------------------
 
+/// A Linear layer initialised by `init`: "pytorch" keeps Linear's own U(±1/√in)
+/// (weight variance 1/(3·in)); the others draw weights from a normal
+/// distribution and zero the bias — "lecun" N(0, 1/in), the variance SELU's
+/// self-normalisation assumes; "kaiming" N(0, 2/in), He's for ReLU;
+/// "xavier" N(0, 2/(in + out)), Glorot's for tanh.
+std::shared_ptr<nn::Linear> make_linear(int64_t in, int64_t out, const std::string& init) {
+  auto linear = std::make_shared<nn::Linear>(in, out);
+  if (init == "pytorch") return linear;
+  NoGradGuard no_grad;
+  if (init == "lecun") nn::init::kaiming_normal_(linear->weight, 0, "fan_in", "linear");
+  if (init == "kaiming") nn::init::kaiming_normal_(linear->weight, 0, "fan_in", "relu");
+  if (init == "xavier") nn::init::xavier_normal_(linear->weight);
+  nn::init::zeros_(linear->bias);
+  return linear;
+}
+
 /// in → widths… → out, each hidden Linear followed by the activation; `layers` gets handles on both.
 std::shared_ptr<nn::Sequential> make_mlp(int64_t in, const std::vector<int64_t>& widths,
-                                         const std::string& activation, int64_t out,
+                                         const std::string& activation, int64_t out, const std::string& init,
                                          support::MlpLayers& layers) {
   auto model = std::make_shared<nn::Sequential>();
   for (int64_t width : widths) {
-    layers.linear.push_back(std::make_shared<nn::Linear>(in, width));
+    layers.linear.push_back(make_linear(in, width, init));
     layers.activation.push_back(support::activations().at(activation)());
     model->push_back(layers.linear.back());
     model->push_back(layers.activation.back());
     in = width;
   }
-  layers.linear.push_back(std::make_shared<nn::Linear>(in, out));
+  layers.linear.push_back(make_linear(in, out, init));
   model->push_back(layers.linear.back());
   return model;
 }
@@ -188,7 +205,7 @@ Run train_one(const Task& task, const std::string& activation, uint64_t seed, co
   const data::Dataset& train = task.data.train;
   support::MlpLayers layers;
   auto model = make_mlp(train.num_features(), hidden_widths(o), activation,
-                        task.classification() ? train.num_classes : 1, layers);
+                        task.classification() ? train.num_classes : 1, o.init, layers);
   auto optimizer = make_optimizer(o.optimizer, model->parameters(), task.lr);
   data::DataLoader loader(train, o.batch_size, /*shuffle=*/true, seed);
   const Tensor probe = head(task.data.test, 512).inputs;
@@ -261,14 +278,14 @@ void log_run(int64_t i, int64_t n, const Task& task, const Run& r) {
   const double metric = r.epochs.empty() ? NAN : r.epochs.back().test_metric;
   double seconds = 0;
   for (const auto& e : r.epochs) seconds += e.seconds;
-  std::printf("[%lld/%lld] %s  %-12s seed %llu  %s %s  %.3f s/epoch\n", static_cast<long long>(i),
+  std::printf("[%lld/%lld] %s  %-12s seed %llu  %s %s  %.1f ms/epoch\n", static_cast<long long>(i),
               static_cast<long long>(n), task.name.c_str(), r.activation.c_str(),
               static_cast<unsigned long long>(r.seed), task.classification() ? "accuracy" : "MSE",
               r.diverged ? "diverged"
                          : support::fmt(task.classification() ? "%.2f%%" : "%.4f",
                                         task.classification() ? 100 * metric : metric)
                                .c_str(),
-              r.epochs.empty() ? 0.0 : seconds / static_cast<double>(r.epochs.size()));
+              r.epochs.empty() ? 0.0 : 1000 * seconds / static_cast<double>(r.epochs.size()));
   std::fflush(stdout);
 }
 
@@ -293,6 +310,12 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--epochs", o.epochs,
                  "Epochs per run (0: the task's: 100 spirals and checkerboard, 10 fashion, 60 others)")
       ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option(
+         "--init", o.init,
+         "Weights: pytorch (Linear's U(±1/√in)), lecun N(0,1/in) (what SELU assumes), kaiming N(0,2/in), "
+         "xavier N(0,2/(in+out)); the last three zero the bias")
+      ->check(CLI::IsMember({"pytorch", "lecun", "kaiming", "xavier"}))
       ->capture_default_str();
   app.add_option("--optimizer", o.optimizer, "adam, adamw, sgd (momentum 0.9) or rmsprop")
       ->check(CLI::IsMember({"adam", "adamw", "sgd", "rmsprop"}))
@@ -362,7 +385,7 @@ int run(int argc, char** argv) {
 
   std::string recipe = "MLP";
   for (int64_t w : widths) recipe += (recipe == "MLP" ? " " : "-") + std::to_string(w);
-  recipe += ", " + o.optimizer + ", batch " + std::to_string(o.batch_size);
+  recipe += ", " + o.init + " init, " + o.optimizer + ", batch " + std::to_string(o.batch_size);
   const int64_t runs_total = static_cast<int64_t>(tasks.size() * activations.size()) * o.seeds;
   int64_t epochs_total = 0;
   for (const auto& t : tasks) epochs_total += t.epochs * static_cast<int64_t>(activations.size()) * o.seeds;
