@@ -76,6 +76,7 @@ class MetricsLog {
       std::fprintf(stderr, "plot: cannot start gnuplot\n");
       return false;
     }
+    // noenhanced: names such as leaky_relu print as written, not with a subscript.
     std::string script = "set datafile separator ','\nset key autotitle columnhead\nset grid\n";
     script += "set xlabel 'epoch'\nset key top right\n";
     const std::string panels =
@@ -97,8 +98,10 @@ class MetricsLog {
                   csv_path +
                   "' using 1:2 with linespoints lw 2 title 'train', '' using 1:4 with "
                   "linespoints lw 2 title 'test'\nunset logscale y\n";
-    script += "set terminal pngcairo size 1100,450 font ',10'\nset output '" + stem + ".png'\n" + panels;
-    script += "set terminal svg size 1100,450 dynamic font ',10'\nset output '" + stem + ".svg'\n" + panels;
+    script += "set terminal pngcairo size 1100,450 font ',10'\nset output '" + stem + ".png'\n" +
+              "set termoption noenhanced\n" + panels;
+    script += "set terminal svg size 1100,450 dynamic font ',10'\nset output '" + stem + ".svg'\n" +
+              "set termoption noenhanced\n" + panels;
     script += "set output\n";
     std::fputs(script.c_str(), gp);
     int status = pclose(gp);
