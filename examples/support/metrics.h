@@ -76,32 +76,31 @@ class MetricsLog {
       std::fprintf(stderr, "plot: cannot start gnuplot\n");
       return false;
     }
+    // Two curves (train, test) of the CSV's columns x and y, scaled by `scale`.
+    auto curves = [&](int train_column, int test_column, const std::string& scale) {
+      auto col = [&](int c) {
+        return scale.empty() ? std::to_string(c) : "($" + std::to_string(c) + scale + ")";
+      };
+      return "plot '" + csv_path + "' using 1:" + col(train_column) +
+             " with linespoints lw 2 title 'train', '' using 1:" + col(test_column) +
+             " with linespoints lw 2 title 'test'\n";
+    };
+    std::string panels;
+    if (classification_) {
+      panels = "set multiplot layout 1,2 title '" + title + "'\n";
+      panels += "set title 'loss'\nset key top right\nset format y '%g'\n" + curves(2, 4, "");
+      panels += "set title 'accuracy'\nset key bottom right\nset format y '%.0f%%'\n" + curves(3, 5, "*100");
+      panels += "unset multiplot\n";
+    } else {
+      panels = "set title '" + title + "'\nset ylabel 'MSE'\nset logscale y\n" + curves(2, 4, "");
+    }
     // noenhanced: names such as leaky_relu print as written, not with a subscript.
-    std::string script = "set datafile separator ','\nset key autotitle columnhead\nset grid\n";
-    script += "set xlabel 'epoch'\nset key top right\n";
-    const std::string panels =
-        classification_
-            ? "set multiplot layout 1,2 title '" + title +
-                  "'\n"
-                  "set title 'loss'\nplot '" +
-                  csv_path +
-                  "' using 1:2 with linespoints lw 2 title 'train', '' using 1:4 "
-                  "with linespoints lw 2 title 'test'\n"
-                  "set title 'accuracy'\nset key bottom right\nset format y '%.0f%%'\n"
-                  "plot '" +
-                  csv_path +
-                  "' using 1:($3*100) with linespoints lw 2 title 'train', '' using 1:($5*100) with "
-                  "linespoints lw 2 title 'test'\nunset multiplot\nset format y '%g'\nset key top right\n"
-            : "set title '" + title +
-                  "'\nset ylabel 'MSE'\nset logscale y\n"
-                  "plot '" +
-                  csv_path +
-                  "' using 1:2 with linespoints lw 2 title 'train', '' using 1:4 with "
-                  "linespoints lw 2 title 'test'\nunset logscale y\n";
-    script += "set terminal pngcairo size 1100,450 font ',10'\nset output '" + stem + ".png'\n" +
-              "set termoption noenhanced\n" + panels;
-    script += "set terminal svg size 1100,450 dynamic font ',10'\nset output '" + stem + ".svg'\n" +
-              "set termoption noenhanced\n" + panels;
+    std::string script =
+        "set datafile separator ','\nset grid\nset xlabel 'epoch'\nset termoption noenhanced\n";
+    script +=
+        "set terminal pngcairo size 1100,450 font ',10' noenhanced\nset output '" + stem + ".png'\n" + panels;
+    script += "set terminal svg size 1100,450 dynamic font ',10' noenhanced\nset output '" + stem +
+              ".svg'\n" + panels;
     script += "set output\n";
     std::fputs(script.c_str(), gp);
     int status = pclose(gp);
