@@ -197,8 +197,19 @@ std::pair<double, double> evaluate(nn::Module& model, const Task& task) {
   return {loss, (out.argmax(1) == test.targets).sum().item() / n};
 }
 
-/// Trains one model and measures it after every epoch; `on_epoch` sees the
-/// run so far as each epoch ends. A non-finite loss ends the run (diverged).
+/// Test metrics, layer health and learned parameters of the model as it is now.
+EpochStats measure(nn::Module& model, const Task& task, const support::MlpLayers& layers,
+                   const Tensor& probe) {
+  EpochStats stats;
+  std::tie(stats.test_loss, stats.test_metric) = evaluate(model, task);
+  stats.layers = support::layer_health(model, layers, probe);
+  stats.learned = support::learned_parameters(layers);
+  return stats;
+}
+
+/// Trains one model, measuring it as initialised (epoch 0) and after every
+/// epoch; `on_epoch` sees the run so far after each measurement. A
+/// non-finite loss ends the run (diverged).
 Run train_one(const Task& task, const std::string& activation, uint64_t seed, const Options& o,
               bool keep_picture, const std::function<void(const Run&)>& on_epoch) {
   manual_seed(seed);
@@ -210,12 +221,15 @@ Run train_one(const Task& task, const std::string& activation, uint64_t seed, co
   data::DataLoader loader(train, o.batch_size, /*shuffle=*/true, seed);
   const Tensor probe = head(task.data.test, 512).inputs;
 
-  Run run{activation, seed, {}, false, {}};
-  for (int64_t epoch = 0; epoch < task.epochs && !run.diverged; ++epoch) {
+  Run run{activation, seed, {measure(*model, task, layers, probe)}, false, {}};
+  run.epochs[0].train_loss = NAN;  // nothing trained yet
+  for (auto& h : run.epochs[0].layers) h.grad_norm = NAN;
+  on_epoch(run);
+  for (int64_t epoch = 1; epoch <= task.epochs && !run.diverged; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     model->train();
     loader.set_epoch(epoch);
-    EpochStats stats;
+    double train_loss = 0;
     std::vector<double> grad_norms(layers.activation.size(), 0.0);
     for (auto [x, y] : loader) {
       Tensor loss = loss_of(task, (*model)(x), y);
@@ -227,17 +241,17 @@ Run train_one(const Task& task, const std::string& activation, uint64_t seed, co
         break;
       }
       optimizer->step();
-      stats.train_loss += value / static_cast<double>(loader.size());
+      train_loss += value / static_cast<double>(loader.size());
       const std::vector<double> norms = support::gradient_norms(layers);
       for (size_t l = 0; l < norms.size(); ++l)
         grad_norms[l] += norms[l] / static_cast<double>(loader.size());
     }
-    stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::tie(stats.test_loss, stats.test_metric) = evaluate(*model, task);
-    if (!std::isfinite(stats.test_loss)) run.diverged = true;
-    stats.layers = support::layer_health(*model, layers, probe);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EpochStats stats = measure(*model, task, layers, probe);
+    stats.train_loss = run.diverged ? NAN : train_loss;
+    stats.seconds = seconds;
     for (size_t l = 0; l < grad_norms.size(); ++l) stats.layers[l].grad_norm = grad_norms[l];
-    stats.learned = support::learned_parameters(layers);
+    if (!std::isfinite(stats.test_loss)) run.diverged = true;
     run.epochs.push_back(stats);
     on_epoch(run);
   }
@@ -247,7 +261,7 @@ Run train_one(const Task& task, const std::string& activation, uint64_t seed, co
 
 // --- output ---------------------------------------------------------------------------------
 
-/// runs.csv: one row per task, activation, seed, epoch and hidden layer.
+/// runs.csv: one row per task, activation, seed, epoch (0: as initialised) and hidden layer.
 class CsvLog {
  public:
   explicit CsvLog(const std::string& path) : out_(path) {
@@ -260,7 +274,7 @@ class CsvLog {
     const EpochStats& e = run.epochs.back();
     for (size_t l = 0; l < e.layers.size(); ++l) {
       const support::LayerHealth& h = e.layers[l];
-      out_ << task.name << ',' << run.activation << ',' << run.seed << ',' << run.epochs.size() << ','
+      out_ << task.name << ',' << run.activation << ',' << run.seed << ',' << run.epochs.size() - 1 << ','
            << e.train_loss << ',' << e.test_loss << ',' << e.test_metric << ',' << e.seconds << ','
            << run.diverged << ',' << l + 1 << ',' << h.dead << ',' << h.saturated << ',' << h.mean << ','
            << h.std << ',' << h.grad_norm << ',' << (l < e.learned.size() ? std::to_string(e.learned[l]) : "")
@@ -285,7 +299,7 @@ void log_run(int64_t i, int64_t n, const Task& task, const Run& r) {
                          : support::fmt(task.classification() ? "%.2f%%" : "%.4f",
                                         task.classification() ? 100 * metric : metric)
                                .c_str(),
-              r.epochs.empty() ? 0.0 : 1000 * seconds / static_cast<double>(r.epochs.size()));
+              r.epochs.size() < 2 ? 0.0 : 1000 * seconds / static_cast<double>(r.epochs.size() - 1));
   std::fflush(stdout);
 }
 
@@ -397,11 +411,14 @@ int run(int argc, char** argv) {
   std::fflush(stdout);
 
   CsvLog csv((fs::path(o.out) / "runs.csv").string());
-  std::string markdown = "# Activation comparison\n\n" + recipe + "; " + std::to_string(o.seeds) +
-                         " seeds from " + std::to_string(o.seed) +
-                         ". Cells are mean ± std over the seeds that did not diverge; the health columns "
-                         "describe the last epoch (dead: f'(x) = 0 on every probe sample; saturated: "
-                         "|f'(x)| < 0.02 on 90% of them; see examples/support/layer_health.h).\n\n";
+  std::string markdown =
+      "# Activation comparison\n\n" + recipe + "; " + std::to_string(o.seeds) + " seeds from " +
+      std::to_string(o.seed) +
+      ". Cells are mean ± std over the seeds that did not diverge (epochs to target: over the "
+      "runs that reached it). The health columns describe the last epoch, except "
+      "\"std at init\", the untrained network's (dead: f'(x) = 0 on every probe sample; "
+      "saturated: |f'(x)| < 0.02 on 90% of them; grad norm: ‖∂L/∂W‖ of the layer's "
+      "weights, mean over the epoch's batches; see examples/support/layer_health.h).\n\n";
   const bool terminal = support::stdout_is_terminal();
   support::ProgressBar bar("runs", epochs_total, 0, terminal, "epochs");
   int64_t run_index = 0, epochs_done = 0;
@@ -414,13 +431,14 @@ int run(int argc, char** argv) {
         ++run_index;
         Run r = train_one(task, activation, seed, o, s == 0, [&](const Run& so_far) {
           csv.add(task, so_far);
+          if (so_far.epochs.size() == 1) return;  // epoch 0, before training
           ++epochs_done;
           bar.update(epochs_done, epochs_done,
                      "run " + std::to_string(run_index) + "/" + std::to_string(runs_total) + " " + task.name +
                          " · " + activation + " · seed " + std::to_string(seed) + " · epoch " +
-                         std::to_string(so_far.epochs.size()) + "/" + std::to_string(task.epochs));
+                         std::to_string(so_far.epochs.size() - 1) + "/" + std::to_string(task.epochs));
         });
-        epochs_done += task.epochs - static_cast<int64_t>(r.epochs.size());  // a diverged run stops early
+        epochs_done += task.epochs + 1 - static_cast<int64_t>(r.epochs.size());  // a diverged run stops early
         if (!terminal) log_run(run_index, runs_total, task, r);
         runs.back().push_back(std::move(r));
       }

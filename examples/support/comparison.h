@@ -47,9 +47,11 @@ struct EpochStats {
 struct Run {
   std::string activation;
   uint64_t seed = 0;
-  std::vector<EpochStats> epochs;  ///< up to the first non-finite loss
-  bool diverged = false;           ///< the loss became NaN or infinite
-  std::vector<float> picture;      ///< the model's decision regions or fitted curve (see comparison_plots.h)
+  /// epochs[e]: after e epochs of training — epochs[0] is the model as
+  /// initialised (no train loss, time or gradient norm) — up to the first non-finite loss.
+  std::vector<EpochStats> epochs;
+  bool diverged = false;       ///< the loss became NaN or infinite
+  std::vector<float> picture;  ///< the model's decision regions or fitted curve (see comparison_plots.h)
 };
 
 /// Every run of one task: [activation][seed].

@@ -58,7 +58,7 @@ inline std::vector<float> model_picture(ember::nn::Module& model, const Task& ta
 
 namespace detail {
 
-/// One block per activation (gnuplot's `index i`), one line per epoch, the seed means of:
+/// One block per activation (gnuplot's `index i`), one line per epoch (0: as initialised), the seed means of:
 ///   1 epoch, 2 test metric (% for accuracy), 3 dead %, 4 saturated %,
 ///   then per hidden layer l = 0…L-1: 5+3l mean, 6+3l std, 7+3l grad norm,
 ///   then 5+3L+l: learned parameter of layer l (NaN when the activation learns none).
@@ -85,7 +85,7 @@ inline void write_series(const Task& task, const TaskRuns& runs, size_t layers, 
           return s.layers.empty() ? NAN : sum / static_cast<double>(s.layers.size());
         });
       };
-      out << e + 1 << ' ' << mean([&](const EpochStats& s) { return scale * s.test_metric; }) << ' '
+      out << e << ' ' << mean([&](const EpochStats& s) { return scale * s.test_metric; }) << ' '
           << layer_mean([](const LayerHealth& h) { return 100 * h.dead; }) << ' '
           << layer_mean([](const LayerHealth& h) { return 100 * h.saturated; });
       for (size_t l = 0; l < layers; ++l)
@@ -96,8 +96,8 @@ inline void write_series(const Task& task, const TaskRuns& runs, size_t layers, 
         out << ' ' << mean([&](const EpochStats& s) { return l < s.learned.size() ? s.learned[l] : NAN; });
       out << '\n';
     }
-    if (epochs == 0) {  // no epoch finished: a block of NaN keeps the indices in step
-      out << 1;
+    if (epochs == 0) {  // no measurement: a block of NaN keeps the indices in step
+      out << 0;
       for (size_t c = 0; c < 3 + 4 * layers; ++c) out << " nan";
       out << '\n';
     }
@@ -171,23 +171,27 @@ inline std::pair<int, int> grid_of(size_t n) {
   return {static_cast<int>((n + cols - 1) / cols), cols};
 }
 
-/// One panel per activation, one line per hidden layer: `column(l)` of its block over epochs.
+/// One panel per activation, one line per hidden layer: `column(l)` of its
+/// block over epochs; the legend gets a panel of its own, so it covers no data.
 template <class Column>
 std::string per_layer_panels(const std::string& file, const TaskRuns& runs, size_t layers,
                              const std::string& title, Column column) {
-  const auto [rows, cols] = grid_of(runs.size());
+  const auto [rows, cols] = grid_of(runs.size() + 1);
   std::string s = "set multiplot layout " + std::to_string(rows) + "," + std::to_string(cols) + " title " +
-                  gnuplot_quote(title) + "\n";
+                  gnuplot_quote(title) + "\nunset key\n";
   for (size_t i = 0; i < runs.size(); ++i) {
     s += "set title " + gnuplot_quote(runs[i].front().activation) + "\n";
-    s += (i == 0 ? "set key top right font ',7' samplen 2\n" : "unset key\n");
     for (size_t l = 0; l < layers; ++l)
       s += std::string(l ? ", " : "plot ") + gnuplot_quote(file) + " index " + std::to_string(i) +
-           " using 1:" + std::to_string(column(l)) + " with lines " + line_style(l) + " title 'layer " +
-           std::to_string(l + 1) + "'";
+           " using 1:" + std::to_string(column(l)) + " with lines " + line_style(l) + " notitle";
     s += "\n";
   }
-  return s + "unset multiplot\n";
+  s += "unset title\nunset border\nunset tics\nunset grid\nunset logscale\nset xrange [0:1]\n"
+       "set yrange [0:1]\nset key center center vertical font ',9' title 'x: epoch'\nplot ";
+  for (size_t l = 0; l < layers; ++l)
+    s += std::string(l ? ", " : "") + "NaN with lines " + line_style(l) + " title 'layer " +
+         std::to_string(l + 1) + "'";
+  return s + "\nunset multiplot\n";
 }
 
 }  // namespace detail
@@ -232,7 +236,7 @@ inline void plot_task(const Task& task, const TaskRuns& runs, const std::string&
                              "($" + std::to_string(grad_column(0)) + "/$" +
                                  std::to_string(grad_column(layers - 1)) + ")") +
             "unset multiplot\n");
-    const auto [rows, cols] = grid_of(runs.size());
+    const auto [rows, cols] = grid_of(runs.size() + 1);
     plot_png_and_svg(stem + "_gradients", 260 * cols, 200 * rows,
                      "set grid\nset logscale y\nset format y '%.0e'\nset tics font ',7'\n" +
                          per_layer_panels(series, runs, layers,

@@ -38,30 +38,29 @@ inline std::string per_layer(const std::vector<std::vector<double>>& layers, con
 /// One activation's row.
 inline std::string table_row(const Task& task, const std::vector<Run>& seeds) {
   std::vector<double> final_metric, best_epoch, to_target, seconds, dead, saturated;
-  std::vector<std::vector<double>> mean_of, std_of, grad_of, learned_of;
+  std::vector<std::vector<double>> init_std_of, mean_of, std_of, grad_of, learned_of;
   int diverged = 0, reached = 0;
   for (const Run& r : seeds) {
-    if (r.epochs.empty()) continue;
-    const double total_seconds = [&] {
-      double t = 0;
-      for (const auto& e : r.epochs) t += e.seconds;
-      return t;
-    }();
-    seconds.push_back(total_seconds / static_cast<double>(r.epochs.size()));
+    if (r.epochs.size() < 2) continue;  // not one epoch trained
+    double total_seconds = 0;
+    for (const auto& e : r.epochs) total_seconds += e.seconds;
+    seconds.push_back(total_seconds / static_cast<double>(r.epochs.size() - 1));
+    init_std_of.resize(r.epochs.front().layers.size());
+    for (size_t l = 0; l < r.epochs.front().layers.size(); ++l)
+      init_std_of[l].push_back(r.epochs.front().layers[l].std);
     if (r.diverged) {  // its accuracy and health say nothing about the activation any more
       ++diverged;
       continue;
     }
-    size_t best = 0;
-    int first_reach = 0;
+    size_t best = 0, first_reach = 0;
     for (size_t e = 0; e < r.epochs.size(); ++e) {
       if (task.better(r.epochs[e].test_metric, r.epochs[best].test_metric)) best = e;
-      if (!first_reach && task.reached(r.epochs[e].test_metric)) first_reach = static_cast<int>(e) + 1;
+      if (!first_reach && e > 0 && task.reached(r.epochs[e].test_metric)) first_reach = e;
     }
     const EpochStats& last = r.epochs.back();
     final_metric.push_back(last.test_metric);
-    best_epoch.push_back(static_cast<double>(best + 1));
-    if (first_reach) to_target.push_back(first_reach), ++reached;
+    best_epoch.push_back(static_cast<double>(best));
+    if (first_reach) to_target.push_back(static_cast<double>(first_reach)), ++reached;
     const size_t layers = last.layers.size();
     double d = 0, s = 0;
     for (auto* v : {&mean_of, &std_of, &grad_of}) v->resize(layers);
@@ -87,8 +86,9 @@ inline std::string table_row(const Task& task, const std::vector<Run>& seeds) {
       << " | " << fmt("%.1f", 1000 * summarize(seconds).mean) << " | "
       << (diverged ? "**" + std::to_string(diverged) + "/" + n + "**" : "no") << " | "
       << plus_minus(dead, "%.1f") << " | " << plus_minus(saturated, "%.1f") << " | "
-      << per_layer(mean_of, "%.2f") << " | " << per_layer(std_of, "%.2f") << " | "
-      << per_layer(grad_of, "%.2g") << " | " << per_layer(learned_of, "%.3f") << " |\n";
+      << per_layer(init_std_of, "%.2f") << " | " << per_layer(mean_of, "%.2f") << " | "
+      << per_layer(std_of, "%.2f") << " | " << per_layer(grad_of, "%.2g") << " | "
+      << per_layer(learned_of, "%.3f") << " |\n";
   return row.str();
 }
 
@@ -106,8 +106,10 @@ inline std::string markdown_table(const Task& task, const TaskRuns& runs, const 
      << "| activation | " << (cls ? "test accuracy (%)" : "test MSE")
      << " | best epoch | epochs to target (runs) | ms/epoch | diverged | dead units (%) | saturated units "
         "(%) "
-        "| mean (layer 1 → last) | std (layer 1 → last) | grad norm (layer 1 → last) | learned a / β |\n"
-     << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+        "| std at init (layer 1 → last) | mean (layer 1 → last) | std (layer 1 → last) | grad norm (layer 1 "
+        "→ last) "
+        "| learned a / β |\n"
+     << "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& seeds : runs) md << detail::table_row(task, seeds);
   return md.str();
 }
