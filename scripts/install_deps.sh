@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(
-  g++ cmake make git pkg-config
+  g++ cmake make git pkg-config ca-certificates
   libdnnl-dev libeigen3-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev
