@@ -308,7 +308,8 @@ void log_run(int64_t i, int64_t n, const Task& task, const Run& r) {
 void add_options(CLI::App& app, Options& o) {
   std::string toy;
   for (const auto& t : data::toy_tasks()) toy += t + ", ";
-  app.add_option("--tasks", o.tasks, "Comma-separated: " + toy + "fashion (a Fashion-MNIST subset)")
+  app.add_option("--tasks", o.tasks,
+                 "Comma-separated: " + toy + "fashion (a Fashion-MNIST subset); all: every one")
       ->capture_default_str();
   app.add_option("--activations", o.activations, "Comma-separated activation names, or all")
       ->capture_default_str();
@@ -394,7 +395,12 @@ int run(int argc, char** argv) {
     if (!support::activations().count(a)) fail("--activations: unknown activation \"", a, "\"");
   const std::vector<int64_t> widths = hidden_widths(o);
   std::vector<Task> tasks;
-  for (const auto& name : split_list(o.tasks)) tasks.push_back(make_task(name, o));
+  std::vector<std::string> task_names = split_list(o.tasks);
+  if (o.tasks == "all") {  // every toy task, then the Fashion-MNIST subset
+    task_names = data::toy_tasks();
+    task_names.push_back("fashion");
+  }
+  for (const auto& name : task_names) tasks.push_back(make_task(name, o));
   fs::create_directories(o.out);
 
   std::string recipe = "MLP";

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -165,6 +166,17 @@ inline std::string plot_activations(const std::string& file, const TaskRuns& run
   return plot_activations(file, runs, column, [](const std::string&) { return true; });
 }
 
+/// "relu (97.3%)": an activation and its run's final test accuracy or MSE.
+inline std::string panel_title(const Task& task, const Run& r) {
+  if (r.diverged) return r.activation + " (diverged)";
+  if (r.epochs.empty()) return r.activation;
+  char text[32];
+  const double m = r.epochs.back().test_metric;
+  std::snprintf(text, sizeof text, task.classification() ? " (%.1f%%)" : " (%.4f)",
+                task.classification() ? 100 * m : m);
+  return r.activation + text;
+}
+
 /// Rows and columns of a grid of n panels, wider than tall.
 inline std::pair<int, int> grid_of(size_t n) {
   const int cols = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(n))));
@@ -228,7 +240,7 @@ inline void plot_task(const Task& task, const TaskRuns& runs, const std::string&
             plot_activations(series, runs, "3") +
             "set title 'saturated units (|f''| < 0.02 on 90% of the probe), mean over layers'\n" +
             plot_activations(series, runs, "4") + "set title 'std of layer-" + last +
-            " outputs (SELU keeps it near 1)'\nset ylabel 'std'\n" +
+            " outputs (SELU: near 1 at init with --init lecun)'\nset ylabel 'std'\n" +
             plot_activations(series, runs, std::to_string(std_column(layers - 1))) +
             "set title 'gradient norm, layer 1 / layer " + last +
             " (< 1: vanishing towards the input)'\nset ylabel 'ratio'\nset logscale y\n" +
@@ -282,21 +294,34 @@ inline void plot_task(const Task& task, const TaskRuns& runs, const std::string&
         ": 0xb2182b\n"
         "set multiplot layout " +
         std::to_string(rows) + "," + std::to_string(cols) + " title " +
-        gnuplot_quote(task.name + ": decision regions (first seed) and training points") + "\n";
+        gnuplot_quote(task.name +
+                      ": decision regions of the first seed, training points; test accuracy in brackets") +
+        "\n";
     for (size_t i = 0; i < runs.size(); ++i)
-      s += "set title " + gnuplot_quote(runs[i].front().activation) + "\nplot " + gnuplot_quote(pictures) +
-           " index " + std::to_string(i) + " using 1:2:3 with image, " + gnuplot_quote(points) +
+      s += "set title " + gnuplot_quote(panel_title(task, runs[i].front())) + "\nplot " +
+           gnuplot_quote(pictures) + " index " + std::to_string(i) + " using 1:2:3 with image, " +
+           gnuplot_quote(points) +
            " every 3 using 1:2:(point($3)) with points pt 7 ps 0.25 lc rgb variable\n";
     plot_png_and_svg(stem + "_boundaries", 230 * cols, 240 * rows, s + "unset multiplot\n");
   } else if (!cls) {
-    std::string s = common + "set xlabel 'x'\nset ylabel 'y'\nset title " +
-                    gnuplot_quote(task.name + ": fitted curves (first seed) over the training points") +
-                    "\nplot " + gnuplot_quote(points) +
-                    " every 2 using 1:2 with points pt 7 ps 0.3 lc rgb '#bbbbbb' title 'data'";
+    const auto [rows, cols] = grid_of(runs.size());
+    float low = 0, high = 0;
+    for (float y : task.data.train.targets.to_vector()) low = std::min(low, y), high = std::max(high, y);
+    const float margin = 0.15f * (high - low);
+    std::string s = "unset key\nset grid\nset tics font ',7'\nset xrange [-" + std::to_string(curve_extent) +
+                    ":" + std::to_string(curve_extent) + "]\nset yrange [" + std::to_string(low - margin) +
+                    ":" + std::to_string(high + margin) + "]\nset multiplot layout " + std::to_string(rows) +
+                    "," + std::to_string(cols) + " title " +
+                    gnuplot_quote(task.name +
+                                  ": fitted curve y(x) of the first seed (line) over the training "
+                                  "points (grey); test MSE in brackets") +
+                    "\n";
     for (size_t i = 0; i < runs.size(); ++i)
-      s += ", " + gnuplot_quote(pictures) + " index " + std::to_string(i) + " using 1:2 with lines " +
-           line_style(i) + " title " + gnuplot_quote(runs[i].front().activation);
-    plot_png_and_svg(stem + "_fits", 1000, 560, s + "\n");
+      s += "set title " + gnuplot_quote(panel_title(task, runs[i].front())) + "\nplot " +
+           gnuplot_quote(points) + " every 2 using 1:2 with points pt 7 ps 0.2 lc rgb '#bbbbbb', " +
+           gnuplot_quote(pictures) + " index " + std::to_string(i) + " using 1:2 with lines lw 2 lc rgb '" +
+           line_colour(3) + "'\n";
+    plot_png_and_svg(stem + "_fits", 260 * cols, 210 * rows, s + "unset multiplot\n");
   }
 }
 
