@@ -264,12 +264,14 @@ inline void plot_task(const Task& task, const TaskRuns& runs, const std::string&
   auto learns = [](const std::string& a) { return a == "prelu" || a == "swish"; };
   if (std::any_of(runs.begin(), runs.end(), [&](const auto& s) { return learns(s.front().activation); })) {
     std::string plot;
+    size_t colour = 0;  // blue for the first, red for the second; one dash per layer
     for (size_t i = 0; i < runs.size(); ++i) {
       if (!learns(runs[i].front().activation)) continue;
+      colour += 3;
       for (size_t l = 0; l < layers; ++l)
         plot += std::string(plot.empty() ? "plot " : ", ") + gnuplot_quote(series) + " index " +
                 std::to_string(i) + " using 1:" + std::to_string(learned_column(l, layers)) + " with lines " +
-                line_style(i, l) + " title " +
+                line_style(colour - 3, l) + " title " +
                 gnuplot_quote(runs[i].front().activation + " layer " + std::to_string(l + 1));
     }
     plot_png_and_svg(stem + "_learned", 900, 450,
