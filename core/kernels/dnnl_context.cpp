@@ -2,7 +2,10 @@
 // (see dnnl_context_detail.hpp for why each exists).
 #include "core/kernels/dnnl_context.h"
 
+#include <algorithm>
 #include <cstring>
+
+#include "core/kernels/parallel.h"
 
 #include "core/kernels/dnnl_context_detail.hpp"
 
@@ -64,6 +67,12 @@ CachedPrimitive& cached(const PrimitiveKey& key, const std::function<CachedPrimi
 dnnl::memory unbound(const dnnl::memory::desc& md) { return dnnl::memory(md, engine(), DNNL_MEMORY_NONE); }
 
 void execute(CachedPrimitive& p, std::initializer_list<std::pair<int, const float*>> buffers) {
+  if (p.elements < 0) {
+    p.elements = 0;
+    for (const auto& [id, memory] : p.args)
+      p.elements = std::max<int64_t>(p.elements, memory.get_desc().get_size() / sizeof(float));
+  }
+  SerialBelow serial(p.elements);  // small tensors: one thread beats forking a team
   // oneDNN takes a void* for inputs and outputs alike; inputs are only read.
   for (auto [id, ptr] : buffers) p.args.at(id).set_data_handle(const_cast<float*>(ptr));
   p.primitive.execute(stream(), p.args);

@@ -42,6 +42,7 @@ struct PrimitiveKey {
 struct CachedPrimitive {
   dnnl::primitive primitive;
   std::unordered_map<int, dnnl::memory> args;
+  int64_t elements = -1;  ///< the largest argument's size, found on first execute()
 };
 
 dnnl::engine& engine();

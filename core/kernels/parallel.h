@@ -29,4 +29,24 @@ void parallel_for(int64_t n, Body&& body, int64_t grain = kParallelGrain) {
   }
 }
 
+/// Keeps the calling thread's OpenMP team at one thread for a scope when the
+/// work is small. oneDNN and sgemm fork every thread whatever the size, and on
+/// a small tensor the fork costs more than the work — far more when the other
+/// cores are busy and the threads must wait to be scheduled.
+class SerialBelow {
+ public:
+  SerialBelow(int64_t work, int64_t grain = kParallelGrain)
+      : saved_(work < grain ? omp_get_max_threads() : 0) {
+    if (saved_ > 1) omp_set_num_threads(1);
+  }
+  ~SerialBelow() {
+    if (saved_ > 1) omp_set_num_threads(saved_);
+  }
+  SerialBelow(const SerialBelow&) = delete;
+  SerialBelow& operator=(const SerialBelow&) = delete;
+
+ private:
+  int saved_;
+};
+
 }  // namespace ember::kernels
