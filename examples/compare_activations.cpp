@@ -5,7 +5,7 @@
 // units, SELU's self-normalised outputs, vanishing or exploding gradients,
 // and the slopes PReLU and Swish learn.
 //
-//   compare_activations                  every activation × the toy tasks × 3 seeds (a few minutes)
+//   compare_activations                  every activation × the 8 toy tasks × 3 seeds (about a minute)
 //   compare_activations --quick          a smoke run: 2 tasks, 6 activations, 2 seeds, 20 epochs
 //   compare_activations --tasks fashion --activations relu,gelu,selu --seeds 2
 //   compare_activations --tasks spirals --depth 8 --init lecun --activations sigmoid,tanh,relu,selu
