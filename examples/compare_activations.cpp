@@ -45,6 +45,7 @@
 #include "support/comparison.h"
 #include "support/comparison_plots.h"
 #include "support/comparison_table.h"
+#include "support/interrupt.h"
 #include "support/layer_health.h"
 #include "support/metrics.h"
 #include "support/progress_bar.h"
@@ -225,7 +226,7 @@ Run train_one(const Task& task, const std::string& activation, uint64_t seed, co
   run.epochs[0].train_loss = NAN;  // nothing trained yet
   for (auto& h : run.epochs[0].layers) h.grad_norm = NAN;
   on_epoch(run);
-  for (int64_t epoch = 1; epoch <= task.epochs && !run.diverged; ++epoch) {
+  for (int64_t epoch = 1; epoch <= task.epochs && !run.diverged && !support::interrupted(); ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     model->train();
     loader.set_epoch(epoch);
@@ -426,13 +427,16 @@ int run(int argc, char** argv) {
       "saturated: |f'(x)| < 0.02 on 90% of them; grad norm: ‖∂L/∂W‖ of the layer's "
       "weights, mean over the epoch's batches; see examples/support/layer_health.h).\n\n";
   const bool terminal = support::stdout_is_terminal();
+  support::catch_interrupts();  // Ctrl-C: finish the epoch, then write what was measured
   support::ProgressBar bar("runs", epochs_total, 0, terminal, "epochs");
   int64_t run_index = 0, epochs_done = 0;
   for (const Task& task : tasks) {
+    if (support::interrupted()) break;
     support::TaskRuns runs;  // [activation][seed]
     for (const auto& activation : activations) {
+      if (support::interrupted()) break;
       runs.emplace_back();
-      for (int64_t s = 0; s < o.seeds; ++s) {
+      for (int64_t s = 0; s < o.seeds && !support::interrupted(); ++s) {
         const uint64_t seed = o.seed + static_cast<uint64_t>(s);
         ++run_index;
         Run r = train_one(task, activation, seed, o, s == 0, [&](const Run& so_far) {
@@ -444,12 +448,15 @@ int run(int argc, char** argv) {
                          " · " + activation + " · seed " + std::to_string(seed) + " · epoch " +
                          std::to_string(so_far.epochs.size() - 1) + "/" + std::to_string(task.epochs));
         });
+        if (support::interrupted()) break;  // a run cut short would skew the means: leave it out
         epochs_done += task.epochs + 1 - static_cast<int64_t>(r.epochs.size());  // a diverged run stops early
         if (!terminal) log_run(run_index, runs_total, task, r);
         runs.back().push_back(std::move(r));
       }
     }
     bar.clear();
+    std::erase_if(runs, [](const std::vector<Run>& seeds) { return seeds.empty(); });
+    if (runs.empty()) break;
     const std::string table = support::markdown_table(task, runs, recipe);
     markdown += table + "\n";
     support::write_file_atomically((fs::path(o.out) / "results.md").string(), markdown);
@@ -457,8 +464,10 @@ int run(int argc, char** argv) {
     std::printf("\n%s\n", table.c_str());
     std::fflush(stdout);
   }
+  if (support::interrupted())
+    std::printf("interrupted: the tables and figures cover the runs measured so far\n");
   std::printf("wrote %s: results.md, runs.csv and the figures\n", o.out.c_str());
-  return 0;
+  return support::interrupted() ? 130 : 0;
 }
 
 int main(int argc, char** argv) {
