@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,13 @@ inline int learned_column(size_t l, size_t layers) {
   return 5 + 3 * static_cast<int>(layers) + static_cast<int>(l);
 }
 
+/// The mean over hidden layers of one health field; NaN without hidden layers.
+inline double layer_mean(const EpochStats& e, double LayerHealth::*field) {
+  double sum = 0;
+  for (const auto& h : e.layers) sum += h.*field;
+  return e.layers.empty() ? NAN : sum / static_cast<double>(e.layers.size());
+}
+
 inline void write_series(const Task& task, const TaskRuns& runs, size_t layers, const std::string& path) {
   std::ofstream out(path);
   const double scale = task.classification() ? 100 : 1;
@@ -113,13 +121,10 @@ inline void write_pictures(const Task& task, const TaskRuns& runs, const std::st
   for (const auto& seeds : runs) {
     const Run& r = seeds.front();
     pic << "# " << r.activation << "\n";
-    if (r.picture.empty()) pic << "nan nan nan\n";  // a diverged run: an empty panel
-    if (task.planar() && !r.picture.empty())
+    if (r.picture.empty()) pic << "0 0\n";    // a diverged run: a placeholder, never drawn
+    if (task.planar() && !r.picture.empty())  // a matrix of classes, row r at y = grid_coordinate(r)
       for (int row = 0; row < picture_side; ++row) {
-        for (int c = 0; c < picture_side; ++c)
-          pic << grid_coordinate(c, picture_side, picture_extent) << ' '
-              << grid_coordinate(row, picture_side, picture_extent) << ' '
-              << r.picture[row * picture_side + c] << '\n';
+        for (int c = 0; c < picture_side; ++c) pic << (c ? " " : "") << r.picture[row * picture_side + c];
         pic << '\n';
       }
     if (!task.classification())
@@ -148,22 +153,42 @@ inline std::string line_style(size_t i, size_t dash = 0) {
          std::to_string(1 + (dash ? dash : i / 12) % 5);
 }
 
-/// `plot` of `column` of every activation's block (or those `keep` accepts), titled by activation.
+/// A quantity of an epoch, as a line plots it (its seed mean).
+using Quantity = std::function<double(const EpochStats&)>;
+
+/// Whether a line of `q` has a point to draw: finite, and positive on a log
+/// scale. gnuplot stops a whole figure at a plot none of whose points is
+/// defined (all runs diverged, gradients all 0), so such lines are left out.
+inline bool drawable(const std::vector<Run>& seeds, const Quantity& q, bool log) {
+  for (const Run& r : seeds)
+    for (const EpochStats& e : r.epochs)
+      if (const double v = q(e); std::isfinite(v) && (!log || v > 0)) return true;
+  return false;
+}
+
+/// What stands in for a plot with nothing to draw.
+inline std::string empty_plot() {
+  return "set label 1 'nothing to draw' at graph 0.5, 0.5 center\nplot [0:1] [1:2] 3 notitle\nunset label "
+         "1\n";
+}
+
+/// `plot` of `column` (a gnuplot using-expression) of every activation's block
+/// that `keep` accepts and that has something to draw, titled by activation.
 template <class Keep>
 std::string plot_activations(const std::string& file, const TaskRuns& runs, const std::string& column,
-                             Keep keep) {
+                             const Quantity& q, bool log, Keep keep) {
   std::string plot;
   for (size_t i = 0; i < runs.size(); ++i) {
     const std::string& name = runs[i].front().activation;
-    if (!keep(name)) continue;
+    if (!keep(name) || !drawable(runs[i], q, log)) continue;
     plot += std::string(plot.empty() ? "plot " : ", ") + gnuplot_quote(file) + " index " + std::to_string(i) +
             " using 1:" + column + " with lines " + line_style(i) + " title " + gnuplot_quote(name);
   }
-  return plot + "\n";
+  return plot.empty() ? empty_plot() : plot + "\n";
 }
-inline std::string plot_activations(const std::string& file, const TaskRuns& runs,
-                                    const std::string& column) {
-  return plot_activations(file, runs, column, [](const std::string&) { return true; });
+inline std::string plot_activations(const std::string& file, const TaskRuns& runs, const std::string& column,
+                                    const Quantity& q, bool log = false) {
+  return plot_activations(file, runs, column, q, log, [](const std::string&) { return true; });
 }
 
 /// "relu (97.3%)": an activation and its run's final test accuracy or MSE.
@@ -184,19 +209,23 @@ inline std::pair<int, int> grid_of(size_t n) {
 }
 
 /// One panel per activation, one line per hidden layer: `column(l)` of its
-/// block over epochs; the legend gets a panel of its own, so it covers no data.
-template <class Column>
+/// block over epochs (`quantity(l)` as measured); the legend gets a panel of
+/// its own, so it covers no data.
+template <class Column, class LayerQuantity>
 std::string per_layer_panels(const std::string& file, const TaskRuns& runs, size_t layers,
-                             const std::string& title, Column column) {
+                             const std::string& title, Column column, LayerQuantity quantity, bool log) {
   const auto [rows, cols] = grid_of(runs.size() + 1);
   std::string s = "set multiplot layout " + std::to_string(rows) + "," + std::to_string(cols) + " title " +
                   gnuplot_quote(title) + "\nunset key\n";
   for (size_t i = 0; i < runs.size(); ++i) {
     s += "set title " + gnuplot_quote(runs[i].front().activation) + "\n";
+    std::string plot;
     for (size_t l = 0; l < layers; ++l)
-      s += std::string(l ? ", " : "plot ") + gnuplot_quote(file) + " index " + std::to_string(i) +
-           " using 1:" + std::to_string(column(l)) + " with lines " + line_style(l) + " notitle";
-    s += "\n";
+      if (drawable(runs[i], quantity(l), log))
+        plot += std::string(plot.empty() ? "plot " : ", ") + gnuplot_quote(file) + " index " +
+                std::to_string(i) + " using 1:" + std::to_string(column(l)) + " with lines " + line_style(l) +
+                " notitle";
+    s += plot.empty() ? empty_plot() : plot + "\n";
   }
   s += "unset title\nunset border\nunset tics\nunset grid\nunset logscale\nset xrange [0:1]\n"
        "set yrange [0:1]\nset key center center vertical font ',9' title 'x: epoch'\nplot ";
@@ -228,7 +257,8 @@ inline void plot_task(const Task& task, const TaskRuns& runs, const std::string&
   plot_png_and_svg(stem + "_curves", 1000, 560,
                    common + "set ylabel '" + metric + "'\n" + (cls ? "" : "set logscale y\n") + "set title " +
                        gnuplot_quote(task.name + ": " + metric + " per epoch (mean over seeds)") + "\n" +
-                       plot_activations(series, runs, "2"));
+                       plot_activations(
+                           series, runs, "2", [](const EpochStats& e) { return e.test_metric; }, !cls));
 
   if (layers > 0) {
     const std::string last = std::to_string(layers);
@@ -237,28 +267,41 @@ inline void plot_task(const Task& task, const TaskRuns& runs, const std::string&
         common + "set multiplot layout 2,2 title " +
             gnuplot_quote(task.name + ": hidden-layer health (mean over seeds)") + "\n" +
             "set title 'dead units (f'' = 0 on every probe sample), mean over layers'\nset ylabel '%'\n" +
-            plot_activations(series, runs, "3") +
+            plot_activations(series, runs, "3",
+                             [](const EpochStats& e) { return layer_mean(e, &LayerHealth::dead); }) +
             "set title 'saturated units (|f''| < 0.02 on 90% of the probe), mean over layers'\n" +
-            plot_activations(series, runs, "4") + "set title 'std of layer-" + last +
+            plot_activations(series, runs, "4",
+                             [](const EpochStats& e) { return layer_mean(e, &LayerHealth::saturated); }) +
+            "set title 'std of layer-" + last +
             " outputs (SELU: near 1 at init with --init lecun)'\nset ylabel 'std'\n" +
-            plot_activations(series, runs, std::to_string(std_column(layers - 1))) +
+            plot_activations(series, runs, std::to_string(std_column(layers - 1)),
+                             [&](const EpochStats& e) { return e.layers.at(layers - 1).std; }) +
             "set title 'gradient norm, layer 1 / layer " + last +
             " (< 1: vanishing towards the input)'\nset ylabel 'ratio'\nset logscale y\n" +
-            plot_activations(series, runs,
-                             "($" + std::to_string(grad_column(0)) + "/$" +
-                                 std::to_string(grad_column(layers - 1)) + ")") +
+            plot_activations(
+                series, runs,
+                "($" + std::to_string(grad_column(0)) + "/$" + std::to_string(grad_column(layers - 1)) + ")",
+                [&](const EpochStats& e) {
+                  return e.layers.at(0).grad_norm / e.layers.at(layers - 1).grad_norm;
+                },
+                true) +
             "unset multiplot\n");
     const auto [rows, cols] = grid_of(runs.size() + 1);
-    plot_png_and_svg(stem + "_gradients", 260 * cols, 200 * rows,
-                     "set grid\nset logscale y\nset format y '%.0e'\nset tics font ',7'\n" +
-                         per_layer_panels(series, runs, layers,
-                                          task.name + ": gradient norm ‖∂L/∂W‖ per layer over epochs",
-                                          [](size_t l) { return grad_column(l); }));
     plot_png_and_svg(
-        stem + "_spread", 260 * cols, 200 * rows,
+        stem + "_gradients", std::max(260 * cols, 720), 200 * rows,
+        "set grid\nset logscale y\nset format y '%.0e'\nset tics font ',7'\n" +
+            per_layer_panels(
+                series, runs, layers, task.name + ": gradient norm ‖∂L/∂W‖ per layer over epochs",
+                [](size_t l) { return grad_column(l); },
+                [](size_t l) { return [l](const EpochStats& e) { return e.layers.at(l).grad_norm; }; },
+                true));
+    plot_png_and_svg(
+        stem + "_spread", std::max(260 * cols, 720), 200 * rows,
         "set grid\nset tics font ',7'\n" +
-            per_layer_panels(series, runs, layers, task.name + ": std of each layer's outputs over epochs",
-                             [](size_t l) { return std_column(l); }));
+            per_layer_panels(
+                series, runs, layers, task.name + ": std of each layer's outputs over epochs",
+                [](size_t l) { return std_column(l); },
+                [](size_t l) { return [l](const EpochStats& e) { return e.layers.at(l).std; }; }, false));
   }
 
   auto learns = [](const std::string& a) { return a == "prelu" || a == "swish"; };
@@ -269,15 +312,18 @@ inline void plot_task(const Task& task, const TaskRuns& runs, const std::string&
       if (!learns(runs[i].front().activation)) continue;
       colour += 3;
       for (size_t l = 0; l < layers; ++l)
-        plot += std::string(plot.empty() ? "plot " : ", ") + gnuplot_quote(series) + " index " +
-                std::to_string(i) + " using 1:" + std::to_string(learned_column(l, layers)) + " with lines " +
-                line_style(colour - 3, l) + " title " +
-                gnuplot_quote(runs[i].front().activation + " layer " + std::to_string(l + 1));
+        if (drawable(
+                runs[i], [l](const EpochStats& e) { return l < e.learned.size() ? e.learned[l] : NAN; },
+                false))
+          plot += std::string(plot.empty() ? "plot " : ", ") + gnuplot_quote(series) + " index " +
+                  std::to_string(i) + " using 1:" + std::to_string(learned_column(l, layers)) +
+                  " with lines " + line_style(colour - 3, l) + " title " +
+                  gnuplot_quote(runs[i].front().activation + " layer " + std::to_string(l + 1));
     }
     plot_png_and_svg(stem + "_learned", 900, 450,
                      common + "set ylabel 'PReLU slope a, Swish β'\nset title " +
                          gnuplot_quote(task.name + ": learned parameters (mean over seeds and channels)") +
-                         "\n" + plot + "\n");
+                         "\n" + (plot.empty() ? empty_plot() : plot + "\n"));
   }
 
   const std::string pictures = stem + "_pictures.dat", points = stem + "_points.dat";
@@ -291,7 +337,9 @@ inline void plot_task(const Task& task, const TaskRuns& runs, const std::string&
         "]\nset tics scale 0\nset format x ''\nset format y ''\n"
         "set palette maxcolors 5\nset palette defined (0 '#a6cee3', 1 '#fdbf6f', 2 '#b2df8a', "
         "3 '#cab2d6', 4 '#fb9a99')\nset cbrange [-0.5:4.5]\n"
-        // the points in a darker shade of their class's colour
+        // cell(i): the centre of matrix cell i; point(c): class c's colour, darker than its region
+        "cell(i) = -" +
+        extent + " + (i + 0.5) * 2 * " + extent + " / " + std::to_string(picture_side) + "\n" +
         "point(c) = c == 0 ? 0x1f5a8a : c == 1 ? 0xc05f00 : c == 2 ? 0x2a7a2a : c == 3 ? 0x5e3c99 "
         ": 0xb2182b\n"
         "set multiplot layout " +
@@ -299,12 +347,15 @@ inline void plot_task(const Task& task, const TaskRuns& runs, const std::string&
         gnuplot_quote(task.name +
                       ": decision regions of the first seed, training points; test accuracy in brackets") +
         "\n";
-    for (size_t i = 0; i < runs.size(); ++i)
-      s += "set title " + gnuplot_quote(panel_title(task, runs[i].front())) + "\nplot " +
-           gnuplot_quote(pictures) + " index " + std::to_string(i) + " using 1:2:3 with image, " +
-           gnuplot_quote(points) +
-           " every 3 using 1:2:(point($3)) with points pt 7 ps 0.25 lc rgb variable\n";
-    plot_png_and_svg(stem + "_boundaries", 230 * cols, 240 * rows, s + "unset multiplot\n");
+    for (size_t i = 0; i < runs.size(); ++i) {
+      s += "set title " + gnuplot_quote(panel_title(task, runs[i].front())) + "\nplot ";
+      if (!runs[i].front().picture.empty())  // a diverged run shows its points on white
+        s += gnuplot_quote(pictures) + " index " + std::to_string(i) +
+             " matrix using (cell($1)):(cell($2)):3 with image, ";
+      s +=
+          gnuplot_quote(points) + " every 3 using 1:2:(point($3)) with points pt 7 ps 0.25 lc rgb variable\n";
+    }
+    plot_png_and_svg(stem + "_boundaries", std::max(230 * cols, 720), 240 * rows, s + "unset multiplot\n");
   } else if (!cls) {
     const auto [rows, cols] = grid_of(runs.size());
     float low = 0, high = 0;
@@ -323,7 +374,7 @@ inline void plot_task(const Task& task, const TaskRuns& runs, const std::string&
            gnuplot_quote(points) + " every 2 using 1:2 with points pt 7 ps 0.2 lc rgb '#bbbbbb', " +
            gnuplot_quote(pictures) + " index " + std::to_string(i) + " using 1:2 with lines lw 2 lc rgb '" +
            line_colour(3) + "'\n";
-    plot_png_and_svg(stem + "_fits", 260 * cols, 210 * rows, s + "unset multiplot\n");
+    plot_png_and_svg(stem + "_fits", std::max(260 * cols, 720), 210 * rows, s + "unset multiplot\n");
   }
 }
 
