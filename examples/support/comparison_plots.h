@@ -64,7 +64,6 @@ namespace detail {
 ///   1 epoch, 2 test metric (% for accuracy), 3 dead %, 4 saturated %,
 ///   then per hidden layer l = 0…L-1: 5+3l mean, 6+3l std, 7+3l grad norm,
 ///   then 5+3L+l: learned parameter of layer l (NaN when the activation learns none).
-inline int mean_column(size_t l) { return 5 + 3 * static_cast<int>(l); }
 inline int std_column(size_t l) { return 6 + 3 * static_cast<int>(l); }
 inline int grad_column(size_t l) { return 7 + 3 * static_cast<int>(l); }
 inline int learned_column(size_t l, size_t layers) {
@@ -87,16 +86,9 @@ inline void write_series(const Task& task, const TaskRuns& runs, size_t layers, 
     for (const Run& r : seeds) epochs = std::max(epochs, r.epochs.size());
     for (size_t e = 0; e < epochs; ++e) {
       auto mean = [&](auto value) { return mean_at_epoch(seeds, e, value); };
-      auto layer_mean = [&](auto value) {  // over the hidden layers
-        return mean([&](const EpochStats& s) {
-          double sum = 0;
-          for (const auto& h : s.layers) sum += value(h);
-          return s.layers.empty() ? NAN : sum / static_cast<double>(s.layers.size());
-        });
-      };
       out << e << ' ' << mean([&](const EpochStats& s) { return scale * s.test_metric; }) << ' '
-          << layer_mean([](const LayerHealth& h) { return 100 * h.dead; }) << ' '
-          << layer_mean([](const LayerHealth& h) { return 100 * h.saturated; });
+          << mean([](const EpochStats& s) { return 100 * layer_mean(s, &LayerHealth::dead); }) << ' '
+          << mean([](const EpochStats& s) { return 100 * layer_mean(s, &LayerHealth::saturated); });
       for (size_t l = 0; l < layers; ++l)
         out << ' ' << mean([&](const EpochStats& s) { return s.layers.at(l).mean; }) << ' '
             << mean([&](const EpochStats& s) { return s.layers.at(l).std; }) << ' '
