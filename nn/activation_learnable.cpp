@@ -1,7 +1,8 @@
 // Activations with a parameter or a random draw: prelu (oneDNN's prelu
-// primitive, which also reduces the weight gradient), rrelu (random slopes in
-// training, kept for the backward; a fixed slope in evaluation) and swish with
-// a learnable β (oneDNN's eltwise_swish, plus a loop for ∂/∂β).
+// primitive, which also reduces the weight gradient, for per-channel slopes; a
+// loop for one shared slope, which oneDNN runs 40x slower), rrelu (random
+// slopes in training, kept for the backward; a fixed slope in evaluation) and
+// swish with a learnable β (loops: oneDNN would bake each new β into a new primitive).
 #include <cmath>
 
 #include "core/kernels/activation_loops.h"
@@ -34,13 +35,20 @@ Tensor prelu(const Tensor& x, const Tensor& weight) {
   int64_t batch = x.dim() >= 2 ? x.size(0) : 1;
   int64_t inner = channels * batch == 0 ? 0 : x.numel() / (batch * channels);
   Tensor y = Tensor::empty(x.shape());
-  kernels::prelu_forward(x.data(), weight.data(), y.data(), batch, channels, inner, wn);
+  if (wn == 1)
+    kernels::prelu_shared_forward(x.data(), y.data(), x.numel(), weight.item());
+  else
+    kernels::prelu_forward(x.data(), weight.data(), y.data(), batch, channels, inner, wn);
   if (needs_grad(x, weight))
     record("PreluBackward", y, {x, weight},
            [x = x.detach(), w = weight.detach(), batch, channels, inner, wn](const Tensor& g) {
              Tensor dx = Tensor::empty(x.shape()), dw = Tensor::empty(w.shape());
-             kernels::prelu_backward(x.data(), w.data(), g.data(), dx.data(), dw.data(), batch, channels,
-                                     inner, wn);
+             if (wn == 1)
+               dw.fill_(static_cast<float>(
+                   kernels::prelu_shared_backward(x.data(), g.data(), dx.data(), x.numel(), w.item())));
+             else
+               kernels::prelu_backward(x.data(), w.data(), g.data(), dx.data(), dw.data(), batch, channels,
+                                       inner, wn);
              return grads(dx, dw);
            });
   return y;
@@ -78,7 +86,7 @@ Tensor rrelu(const Tensor& x, float lower, float upper, bool training) {
   return y;
 }
 
-// swish = x·σ(βx) (oneDNN eltwise_swish with alpha = β);
+// swish = x·σ(βx) (loops; F::silu is the oneDNN eltwise_swish with β = 1);
 // ∂/∂x = σ(βx)(1 + βx(1 − σ(βx))), ∂/∂β = x²·σ(βx)(1 − σ(βx)), summed.
 Tensor swish(const Tensor& x, const Tensor& beta) {
   check_defined(x, "swish");
@@ -87,13 +95,12 @@ Tensor swish(const Tensor& x, const Tensor& beta) {
          beta.defined() ? shape_str(beta.shape()) : "undefined");
   float b = beta.item();
   Tensor y = Tensor::empty(x.shape());
-  kernels::eltwise_forward(kernels::Eltwise::swish, b, 0, x.data(), y.data(), y.numel());
+  kernels::swish_forward(x.data(), y.data(), y.numel(), b);
   if (needs_grad(x, beta))
     record("SwishBackward", y, {x, beta},
            [x = x.detach(), b, beta_shape = beta.shape(), want_beta = beta.requires_grad()](const Tensor& g) {
              Tensor dx = Tensor::empty(x.shape()), dbeta;
-             kernels::eltwise_backward(kernels::Eltwise::swish, b, 0, x.data(), g.data(), dx.data(),
-                                       dx.numel());
+             kernels::swish_backward(x.data(), g.data(), dx.data(), dx.numel(), b);
              if (want_beta)
                dbeta = full(beta_shape,
                             static_cast<float>(kernels::swish_beta_grad(x.data(), g.data(), x.numel(), b)));

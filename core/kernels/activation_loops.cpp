@@ -2,6 +2,7 @@
 // parallel over chunks only when the array is large (parallel_for's grain).
 #include "core/kernels/activation_loops.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/kernels/parallel.h"
@@ -9,17 +10,26 @@
 namespace ember::kernels {
 namespace {
 
-// y[i] = f(x[i]) and dx[i] = f(x[i], dy[i]) in parallel chunks.
+// y[i] = f(x[i]) and dx[i] = f(x[i], dy[i]) in parallel chunks. The pointers
+// and f are copied into locals of the chunk: reached through the closure, they
+// might alias the output, and the compiler would reload them after every
+// store instead of vectorising (prelu with a shared slope ran 30x slower).
 template <class F>
 void map1(const float* x, float* y, int64_t n, F f) {
-  parallel_for(n, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) y[i] = f(x[i]);
+  parallel_for(n, [x, y, f](int64_t b, int64_t e) {
+    const float* in = x;
+    float* out = y;
+    F op = f;
+    for (int64_t i = b; i < e; ++i) out[i] = op(in[i]);
   });
 }
 template <class F>
 void map2(const float* x, const float* dy, float* dx, int64_t n, F f) {
-  parallel_for(n, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) dx[i] = f(x[i], dy[i]);
+  parallel_for(n, [x, dy, dx, f](int64_t b, int64_t e) {
+    const float *in = x, *grad = dy;
+    float* out = dx;
+    F op = f;
+    for (int64_t i = b; i < e; ++i) out[i] = op(in[i], grad[i]);
   });
 }
 
@@ -153,6 +163,43 @@ void rrelu_forward(const float* x, float* slopes, float* y, int64_t n) {
     for (int64_t i = b; i < e; ++i) {
       if (!(x[i] <= 0.0f)) slopes[i] = 1.0f;  // positive (or NaN): passes unchanged
       y[i] = x[i] * slopes[i];
+    }
+  });
+}
+
+void prelu_shared_forward(const float* x, float* y, int64_t n, float w) {
+  map1(x, y, n, [w](float v) { return v > 0.0f ? v : w * v; });
+}
+
+double prelu_shared_backward(const float* x, const float* dy, float* dx, int64_t n, float w) {
+  map2(x, dy, dx, n, [w](float v, float g) { return v > 0.0f ? g : w * g; });
+  // ∂/∂w = Σ x·dy over x <= 0, i.e. Σ min(x, 0)·dy (NaN stays NaN). Sixteen independent float partial sums per
+  // block (which the compiler keeps in vector registers; one double sum would
+  // be a serial chain of adds), flushed into a double every block for accuracy.
+  constexpr int64_t kLanes = 16, kBlock = 4096;
+  double total = 0;
+  for (int64_t start = 0; start < n; start += kBlock) {
+    int64_t end = std::min(n, start + kBlock), i = start;
+    float partial[kLanes] = {};
+    for (; i + kLanes <= end; i += kLanes)
+      for (int64_t j = 0; j < kLanes; ++j) partial[j] += std::min(x[i + j], 0.0f) * dy[i + j];
+    for (; i < end; ++i) total += std::min(x[i], 0.0f) * dy[i];
+    for (float p : partial) total += p;
+  }
+  return total;
+}
+
+void swish_forward(const float* x, float* y, int64_t n, float beta) {
+  parallel_for(n, [x, y, beta](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) y[i] = x[i] * sigmoid(beta * x[i]);
+  });
+}
+
+void swish_backward(const float* x, const float* dy, float* dx, int64_t n, float beta) {
+  parallel_for(n, [x, dy, dx, beta](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      float s = sigmoid(beta * x[i]);
+      dx[i] = dy[i] * s * (1.0f + beta * x[i] * (1.0f - s));
     }
   });
 }
