@@ -2,19 +2,20 @@
 // the MNIST digits or a toy task — the program the README's first command
 // runs, and the example to read for how to train with ember.
 //
-//   train_mlp                                  784-256-256-10, ReLU, dropout 0.1, Adam 1e-3, cosine, 15
-//   epochs train_mlp --activation gelu --optimizer sgd --lr 0.05 --momentum 0.9 train_mlp --dataset spirals
-//   --hidden 64,64 --activation tanh --epochs 200 train_mlp --resume                         continue the run
-//   saved in --out
+//   train_mlp                            784-256-256-10, ReLU, dropout 0.1, Adam 1e-3, cosine, 15 epochs
+//   train_mlp --activation gelu --optimizer sgd --lr 0.05 --momentum 0.9
+//   train_mlp --dataset spirals --hidden 64,64 --activation tanh --epochs 200
+//   train_mlp --resume                   continue the run saved in --out
 //
 // Each epoch prints train and test loss and accuracy (with a live progress bar
 // when stdout is a terminal), and writes into --out: metrics.csv, the
 // learning curves (learning_curves.png/.svg, through gnuplot) and a checkpoint
-// (model, optimizer and scheduler state, epoch, batch and the random
-// generator's state) from which --resume continues exactly as an
-// uninterrupted run with the same seed and threads would have. Ctrl-C ends
-// the current batch, saves the checkpoint and exits. At the end: a confusion
-// matrix with per-class accuracy, and model.safetensors (nn::load reads it).
+// (optim::save_checkpoint: model, optimizer and scheduler state, epoch and the
+// random generator's state, with the batch reached) from which --resume
+// continues exactly as an uninterrupted run with the same seed and threads
+// would have. Ctrl-C ends the current batch, saves the checkpoint and exits.
+// At the end: a confusion matrix with per-class accuracy, and
+// model.safetensors (nn::load reads it).
 //
 // The training loop is main()'s second half; everything above it is
 // set-up: options, data, model, optimizer, checkpoints.
@@ -197,11 +198,12 @@ std::unique_ptr<optim::LRScheduler> make_scheduler(const Options& o, optim::Opti
 }
 
 // --- checkpoints --------------------------------------------------------------------
-// One safetensors file: the model's tensors under "model.", the optimizer's
-// state tensors under "optimizer.<param>.<name>", and everything else as
-// metadata text. Doubles are written as hex floats ("%a"), which read back to
-// the same bits — a resumed run must continue from exactly the same numbers.
-// nn::write_safetensors replaces the file atomically.
+// optim::save_checkpoint keeps the model, the optimizer and scheduler state,
+// the epoch and the generator in one file, replaced atomically; the run's own
+// progress goes with it as metadata under "train_mlp.": the options that must
+// match to resume, the batch reached, the epoch's running sums (doubles as
+// exact text — a resumed run must continue from exactly the same numbers) and
+// the finished epochs' metrics rows.
 
 struct Progress {
   int64_t epoch = 0;         // the epoch in progress (0-based)
@@ -213,42 +215,18 @@ struct Progress {
   support::MetricsLog* log;  // the finished epochs
 };
 
-std::string hex(double v) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%a", v);
-  return text;
-}
-
 void save_checkpoint(const std::string& path, const Options& o, const nn::Module& model,
                      const optim::Optimizer& opt, const optim::LRScheduler* sched, const Progress& p) {
-  nn::NamedTensors tensors;
-  for (const auto& [name, t] : model.named_parameters()) tensors.emplace_back("model." + name, t);
-  for (const auto& [name, t] : model.named_buffers()) tensors.emplace_back("model." + name, t);
-  std::string steps;
-  for (size_t i = 0; i < opt.state().size(); ++i) {
-    steps += (i ? "," : "") + std::to_string(opt.state()[i].step);
-    for (const auto& [name, t] : opt.state()[i].tensors)
-      tensors.emplace_back("optimizer." + std::to_string(i) + "." + name, t);
-  }
-  nn::Metadata meta{{"format", "ember train_mlp checkpoint 1"},
-                    {"recipe", o.recipe()},
-                    {"epochs", std::to_string(o.epochs)},
-                    {"threads", std::to_string(get_num_threads())},
-                    {"epoch", std::to_string(p.epoch)},
-                    {"batch", std::to_string(p.batch)},
-                    {"running", hex(p.loss_sum) + " " + std::to_string(p.correct) + " " +
-                                    std::to_string(p.seen) + " " + hex(p.seconds)},
-                    {"rng", default_generator().state()},
-                    {"optimizer", opt.name()},
-                    {"optimizer.lr", hex(opt.lr())},
-                    {"optimizer.steps", steps},
-                    {"metrics", p.log->rows_text()}};
-  if (sched) {
-    auto s = sched->state();
-    meta["scheduler"] = std::to_string(s.last_epoch) + " " + std::to_string(s.step_count) + " " +
-                        hex(s.base_lr) + " " + hex(s.last_lr);
-  }
-  nn::write_safetensors(path, tensors, meta);
+  nn::Metadata run{{"train_mlp.recipe", o.recipe()},
+                   {"train_mlp.epochs", std::to_string(o.epochs)},
+                   {"train_mlp.threads", std::to_string(get_num_threads())},
+                   {"train_mlp.batch", std::to_string(p.batch)},
+                   {"train_mlp.loss_sum", nn::exact_text(p.loss_sum)},
+                   {"train_mlp.correct", std::to_string(p.correct)},
+                   {"train_mlp.seen", std::to_string(p.seen)},
+                   {"train_mlp.seconds", nn::exact_text(p.seconds)},
+                   {"train_mlp.metrics", p.log->rows_text()}};
+  optim::save_checkpoint(path, model, opt, sched, p.epoch, run);
 }
 
 // "\n  --lr: 0.001 in the checkpoint, 0.1 now" for each option that differs
@@ -271,76 +249,45 @@ std::string recipe_difference(const std::string& saved, const std::string& now) 
   return out;
 }
 
-// Restores what save_checkpoint wrote into freshly built objects.
-void load_checkpoint(const std::string& path, const Options& o, nn::Module& model, optim::Optimizer& opt,
-                     optim::LRScheduler* sched, Progress& p) {
-  nn::SafetensorsFile file = nn::read_safetensors(path);
-  auto meta = [&](const std::string& key) {
-    auto it = file.metadata.find(key);
-    if (it == file.metadata.end())
-      fail("resume: ", path, " has no \"", key, "\" entry; not a train_mlp checkpoint?");
-    return it->second;
-  };
-  meta("format");
-  if (meta("recipe") != o.recipe())
-    fail("resume: ", path, " was trained with other options:", recipe_difference(meta("recipe"), o.recipe()),
+// Restores what save_checkpoint wrote into freshly built objects. The run's
+// own entries are read and checked first, so that a checkpoint of other
+// options is refused by naming them rather than by the first tensor whose
+// shape differs; optim::load_checkpoint then checks the rest of the file
+// before it changes anything. (The file is read twice; it is small.)
+void load_checkpoint(const std::string& path, const Options& o, int64_t batches, nn::Module& model,
+                     optim::Optimizer& opt, optim::LRScheduler* sched, Progress& p) {
+  const nn::Metadata saved = nn::read_safetensors(path).metadata;
+  const nn::MetadataReader r{saved, "resume: " + path, " (not a train_mlp checkpoint?)"};
+  const std::string& recipe = r.text("train_mlp.recipe");
+  if (recipe != o.recipe())
+    fail("resume: ", path, " was trained with other options:", recipe_difference(recipe, o.recipe()),
          "\npass the same options to continue it (or another --out to start afresh)");
-  if (meta("epochs") != std::to_string(o.epochs))
-    std::printf("note: the checkpoint's run had --epochs %s; continuing with %lld\n", meta("epochs").c_str(),
-                static_cast<long long>(o.epochs));
-  if (meta("threads") != std::to_string(get_num_threads()))
+  const int64_t epochs = r.integer("train_mlp.epochs"), threads = r.integer("train_mlp.threads");
+  Progress q{.batch = r.integer("train_mlp.batch"),
+             .loss_sum = r.real("train_mlp.loss_sum"),
+             .correct = r.integer("train_mlp.correct"),
+             .seen = r.integer("train_mlp.seen"),
+             .seconds = r.real("train_mlp.seconds"),
+             .log = p.log};
+  if (q.batch < 0 || q.batch > batches)
+    fail(r.context, ": metadata 'train_mlp.batch' = ", q.batch, " is outside an epoch of ", batches,
+         " batches");
+  if (q.seen < 0 || q.correct < 0 || q.correct > q.seen)
+    fail(r.context, ": metadata 'train_mlp.correct' = ", q.correct, " and 'train_mlp.seen' = ", q.seen,
+         " are not counts of this epoch's samples");
+  const std::string& metrics = r.text("train_mlp.metrics");
+
+  q.epoch = optim::load_checkpoint(path, model, opt, sched);
+  if (q.epoch < 0) fail(r.context, ": the checkpoint's epoch ", q.epoch, " is negative");
+  p = q;
+  p.log->set_rows_text(metrics);
+  if (epochs != o.epochs)
+    std::printf("note: the checkpoint's run had --epochs %lld; continuing with %lld\n",
+                static_cast<long long>(epochs), static_cast<long long>(o.epochs));
+  if (threads != get_num_threads())
     std::printf(
-        "note: the checkpoint was written with %s threads, this run uses %d: sums may round differently\n",
-        meta("threads").c_str(), get_num_threads());
-
-  // Model: every parameter and buffer must be in the file, with its shape.
-  std::map<std::string, Tensor> saved(file.tensors.begin(), file.tensors.end());
-  auto named = model.named_parameters();
-  for (const auto& b : model.named_buffers()) named.push_back(b);
-  for (auto& [name, t] : named) {
-    auto it = saved.find("model." + name);
-    if (it == saved.end() || it->second.shape() != t.shape())
-      fail("resume: ", path, ": the model's ", name, " ", t.shape(), " is missing or has another shape");
-    t.copy_(it->second);
-  }
-
-  // Optimizer: step counts from the metadata, tensors by "optimizer.<i>.<name>".
-  std::vector<optim::ParamState> state(opt.params().size());
-  std::stringstream steps(meta("optimizer.steps"));
-  for (size_t i = 0; i < state.size(); ++i) {
-    std::string s;
-    std::getline(steps, s, ',');
-    state[i].step = std::stoll(s);
-  }
-  for (const auto& [name, t] : file.tensors) {
-    if (name.rfind("optimizer.", 0) != 0) continue;
-    size_t dot = name.find('.', 10);
-    state.at(std::stoul(name.substr(10, dot - 10))).tensors[name.substr(dot + 1)] = t;
-  }
-  if (meta("optimizer") != opt.name())
-    fail("resume: ", path, " holds ", meta("optimizer"), " state, not ", opt.name());
-  opt.set_state(std::move(state));
-  opt.set_lr(std::strtod(meta("optimizer.lr").c_str(), nullptr));
-  if (sched) {
-    std::istringstream s(meta("scheduler"));
-    optim::LRScheduler::State st;
-    std::string base, last;
-    s >> st.last_epoch >> st.step_count >> base >> last;
-    st.base_lr = std::strtod(base.c_str(), nullptr);
-    st.last_lr = std::strtod(last.c_str(), nullptr);
-    sched->set_state(st);
-  }
-
-  // Where the run stood, and the generator behind dropout.
-  p.epoch = std::stoll(meta("epoch"));
-  p.batch = std::stoll(meta("batch"));
-  std::istringstream running(meta("running"));
-  std::string loss_sum, seconds;
-  running >> loss_sum >> p.correct >> p.seen >> seconds;
-  p.loss_sum = std::strtod(loss_sum.c_str(), nullptr);
-  p.seconds = std::strtod(seconds.c_str(), nullptr);
-  p.log->set_rows_text(meta("metrics"));
-  default_generator().set_state(meta("rng"));
+        "note: the checkpoint was written with %lld threads, this run uses %d: sums may round differently\n",
+        static_cast<long long>(threads), get_num_threads());
 }
 
 // --- evaluation ----------------------------------------------------------------------
@@ -502,7 +449,7 @@ int run(int argc, char** argv) {
   Progress p{.log = &log};
   if (o.resume) {
     if (!fs::exists(o.checkpoint)) fail("--resume: no checkpoint at ", o.checkpoint);
-    load_checkpoint(o.checkpoint, o, *model, *optimizer, scheduler.get(), p);
+    load_checkpoint(o.checkpoint, o, train_loader.size(), *model, *optimizer, scheduler.get(), p);
     std::printf("resumed %s at epoch %lld, batch %lld\n", o.checkpoint.c_str(),
                 static_cast<long long>(p.epoch + 1), static_cast<long long>(p.batch));
   }

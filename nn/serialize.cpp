@@ -12,6 +12,9 @@
 #include <algorithm>
 #include <bit>
 #include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -229,14 +232,16 @@ void save(const Module& module, const std::string& path, const Metadata& metadat
   write_safetensors(path, tensors, metadata);
 }
 
-void load(Module& module, const std::string& path) {
-  SafetensorsFile file = read_safetensors(path);
-  std::map<std::string, Tensor> in_file(file.tensors.begin(), file.tensors.end());
+TensorCopies match_tensors(Module& module, const NamedTensors& tensors, const std::string& source,
+                           const std::string& prefix) {
+  std::map<std::string, Tensor> in_file(tensors.begin(), tensors.end());
   NamedTensors targets = module.named_parameters();
   for (auto& named : module.named_buffers()) targets.push_back(named);
+  TensorCopies copies;
   std::vector<std::string> missing;
   std::set<std::string> wanted;
-  for (const auto& [name, t] : targets) {
+  for (const auto& [model_name, t] : targets) {
+    const std::string name = prefix + model_name;
     wanted.insert(name);
     auto it = in_file.find(name);
     if (it == in_file.end()) {
@@ -244,21 +249,61 @@ void load(Module& module, const std::string& path) {
       continue;
     }
     if (it->second.shape() != t.shape())
-      fail("load: ", path, ": tensor '", name, "' has shape ", it->second.shape(), " in the file but ",
+      fail("load: ", source, ": tensor '", name, "' has shape ", it->second.shape(), " in the file but ",
            t.shape(), " in the model");
+    copies.emplace_back(t, it->second);
   }
   if (!missing.empty())
-    fail("load: ", path, ": the model's tensor", missing.size() > 1 ? "s " : " ", join_names(missing),
+    fail("load: ", source, ": the model's tensor", missing.size() > 1 ? "s " : " ", join_names(missing),
          missing.size() > 1 ? " are" : " is", " missing from the file");
   std::vector<std::string> extra;
-  for (const auto& [name, t] : file.tensors)
+  for (const auto& [name, t] : tensors)
     if (!wanted.count(name)) extra.push_back(name);
   if (!extra.empty())
-    fail("load: ", path, ": the file has tensor", extra.size() > 1 ? "s " : " ", join_names(extra),
+    fail("load: ", source, ": the file has tensor", extra.size() > 1 ? "s " : " ", join_names(extra),
          " that the model does not have");
-  // Everything checked: now, and only now, write into the model.
-  NoGradGuard no_grad;
-  for (auto& [name, t] : targets) t.copy_(in_file.at(name));
+  return copies;
+}
+
+void copy_tensors(const TensorCopies& copies) {
+  NoGradGuard no_grad;  // loading is not a step of the model's computation
+  // A Tensor is a handle: the copy of the pair still writes into the module's storage.
+  for (auto [destination, value] : copies) destination.copy_(value);
+}
+
+void load(Module& module, const std::string& path) {
+  // Everything checked before, and only before, anything is written into the model.
+  copy_tensors(match_tensors(module, read_safetensors(path).tensors, path));
+}
+
+const std::string& MetadataReader::text(const std::string& key) const {
+  auto it = metadata.find(key);
+  if (it == metadata.end()) fail(context, ": metadata '", key, "' is missing", missing_hint);
+  return it->second;
+}
+
+int64_t MetadataReader::integer(const std::string& key) const {
+  const std::string& s = text(key);
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size())
+    fail(context, ": metadata '", key, "' = '", s, "' is not an integer");
+  return v;
+}
+
+double MetadataReader::real(const std::string& key) const {
+  const std::string& s = text(key);
+  char* end = nullptr;
+  double v = std::strtod(s.c_str(), &end);  // strtod, not from_chars: it also reads "%a" hex floats
+  if (s.empty() || end != s.c_str() + s.size())
+    fail(context, ": metadata '", key, "' = '", s, "' is not a number");
+  return v;
+}
+
+std::string exact_text(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", value);  // 17 significant digits identify a double
+  return text;
 }
 
 }  // namespace ember::nn

@@ -13,6 +13,7 @@
 // the tensor and the problem. Only F32 tensors are written and read.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <utility>
@@ -31,6 +32,18 @@ void save(const Module& module, const std::string& path, const Metadata& metadat
 /// Loads every parameter and buffer of the module from the file; the names and shapes must match exactly.
 void load(Module& module, const std::string& path);
 
+/// Destinations in a module, each with the value to copy into it.
+using TensorCopies = std::vector<std::pair<Tensor, Tensor>>;
+/// nn::load's check, for callers that load more than a module from one file
+/// (optim::load_checkpoint): each parameter and buffer `name` of the module must
+/// be in `tensors` as `prefix + name`, with its shape, and `tensors` must hold no
+/// other name. Writes nothing, so the caller can check the rest of its file
+/// before copy_tensors. Errors read "load: <source>: …" and name tensors as in the list.
+TensorCopies match_tensors(Module& module, const NamedTensors& tensors, const std::string& source,
+                           const std::string& prefix = "");
+/// Copies every value into its destination, outside autograd.
+void copy_tensors(const TensorCopies& copies);
+
 /// What a safetensors file holds.
 struct SafetensorsFile {
   NamedTensors tensors;  ///< in the order of their data in the file
@@ -41,5 +54,21 @@ struct SafetensorsFile {
 void write_safetensors(const std::string& path, const NamedTensors& tensors, const Metadata& metadata = {});
 /// Reads and validates a whole file; throws ember::Error for anything malformed.
 SafetensorsFile read_safetensors(const std::string& path);
+
+/// Typed reads of metadata values. A missing or malformed value is an
+/// ember::Error "<context>: metadata '<key>' …", so that it names the file and the key.
+struct MetadataReader {
+  const Metadata& metadata;
+  std::string context;       ///< the operation and the file: "load_state: run/state.safetensors"
+  std::string missing_hint;  ///< ends a missing key's message: " (not an ember optimizer state file?)"
+
+  const std::string& text(const std::string& key) const;
+  int64_t integer(const std::string& key) const;
+  /// Decimal or hexadecimal floating point; exact_text's output reads back bit for bit.
+  double real(const std::string& key) const;
+};
+/// A double as text that reads back to the same bits: metadata is text, and a resumed run must
+/// continue from exactly the numbers it stopped at.
+std::string exact_text(double value);
 
 }  // namespace ember::nn

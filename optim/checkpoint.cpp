@@ -1,62 +1,41 @@
+// The pieces both file layouts share: add_state writes the optimizer's,
+// scheduler's and generator's state into tensors and metadata; parse_state
+// reads and checks it into a SavedState without changing anything; apply_state
+// puts it in place. save_state/load_state wrap them alone, save_checkpoint/
+// load_checkpoint with the model's tensors and the caller's metadata.
 #include "optim/checkpoint.h"
 
 #include <charconv>
-#include <cstdio>
+#include <set>
+#include <utility>
+#include <vector>
 
 #include "core/error.h"
 #include "core/random.h"
-#include "nn/serialize.h"
 
 namespace ember::optim {
 namespace {
 
-constexpr const char* kFormat = "ember.optimizer.v1";
+constexpr const char* kStateFormat = "ember.optimizer.v1";
+constexpr const char* kCheckpointFormat = "ember.checkpoint.v1";
+constexpr const char* kModelPrefix = "model.";
 
-// Doubles are written with 17 significant digits: they read back bit for bit.
-std::string exact(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+// The metadata keys add_state and the format use; a checkpoint's `extra` may use any other.
+bool is_own_key(const std::string& key) {
+  static const std::set<std::string> fixed{"format", "optimizer", "num_params", "lr",
+                                           "epoch",  "rng",       "scheduler"};
+  return fixed.count(key) || key.rfind("step.", 0) == 0 || key.rfind("scheduler.", 0) == 0;
 }
 
-struct Reader {
-  const nn::Metadata& meta;
-  const std::string& path;
-  const std::string& get(const std::string& key) const {
-    auto it = meta.find(key);
-    if (it == meta.end())
-      fail("load_state: ", path, ": metadata '", key, "' is missing (not an ember optimizer state file?)");
-    return it->second;
-  }
-  int64_t integer(const std::string& key) const {
-    const std::string& s = get(key);
-    int64_t v = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size())
-      fail("load_state: ", path, ": metadata '", key, "' = '", s, "' is not an integer");
-    return v;
-  }
-  double real(const std::string& key) const {
-    const std::string& s = get(key);
-    char* end = nullptr;
-    double v = std::strtod(s.c_str(), &end);
-    if (s.empty() || end != s.c_str() + s.size())
-      fail("load_state: ", path, ": metadata '", key, "' = '", s, "' is not a number");
-    return v;
-  }
-};
-
-}  // namespace
-
-void save_state(const Optimizer& optimizer, const std::string& path, const LRScheduler* scheduler,
-                int64_t epoch) {
-  nn::Metadata meta{{"format", kFormat},
-                    {"optimizer", optimizer.name()},
-                    {"num_params", std::to_string(optimizer.params().size())},
-                    {"lr", exact(optimizer.lr())},
-                    {"epoch", std::to_string(epoch)},
-                    {"rng", default_generator().state()}};
-  nn::NamedTensors tensors;
+// Tensors "state.<i>.<name>"; metadata: the optimizer's name, parameter count,
+// lr and per-parameter step counts, the scheduler's state, the epoch, the generator.
+void add_state(nn::NamedTensors& tensors, nn::Metadata& meta, const Optimizer& optimizer,
+               const LRScheduler* scheduler, int64_t epoch) {
+  meta["optimizer"] = optimizer.name();
+  meta["num_params"] = std::to_string(optimizer.params().size());
+  meta["lr"] = nn::exact_text(optimizer.lr());
+  meta["epoch"] = std::to_string(epoch);
+  meta["rng"] = default_generator().state();
   const auto& state = optimizer.state();
   for (size_t i = 0; i < state.size(); ++i) {
     meta["step." + std::to_string(i)] = std::to_string(state[i].step);
@@ -68,28 +47,34 @@ void save_state(const Optimizer& optimizer, const std::string& path, const LRSch
     meta["scheduler"] = scheduler->name();
     meta["scheduler.last_epoch"] = std::to_string(s.last_epoch);
     meta["scheduler.step_count"] = std::to_string(s.step_count);
-    meta["scheduler.base_lr"] = exact(s.base_lr);
-    meta["scheduler.last_lr"] = exact(s.last_lr);
+    meta["scheduler.base_lr"] = nn::exact_text(s.base_lr);
+    meta["scheduler.last_lr"] = nn::exact_text(s.last_lr);
   }
-  nn::write_safetensors(path, tensors, meta);
 }
 
-int64_t load_state(Optimizer& optimizer, const std::string& path, LRScheduler* scheduler, bool restore_rng) {
-  nn::SafetensorsFile file = nn::read_safetensors(path);
-  Reader r{file.metadata, path};
-  if (r.get("format") != kFormat)
-    fail("load_state: ", path, ": format '", r.get("format"), "' is not ", kFormat);
-  if (r.get("optimizer") != optimizer.name())
-    fail("load_state: ", path, ": the file holds ", r.get("optimizer"), " state but the optimizer is ",
-         optimizer.name());
+// What add_state wrote, read back and checked: applying it cannot fail.
+struct SavedState {
+  std::vector<ParamState> params;
+  double lr = 0;
+  int64_t epoch = 0;
+  LRScheduler::State scheduler;  // read only when a scheduler is given
+  std::string rng;
+};
+
+// Every tensor must be "state.<i>.<name>"; errors begin with the reader's context.
+SavedState parse_state(const nn::NamedTensors& tensors, const nn::MetadataReader& r,
+                       const Optimizer& optimizer, const LRScheduler* scheduler, bool check_rng) {
+  const std::string& where = r.context;
+  if (r.text("optimizer") != optimizer.name())
+    fail(where, ": the file holds ", r.text("optimizer"), " state but the optimizer is ", optimizer.name());
   size_t n = optimizer.params().size();
   if (r.integer("num_params") != static_cast<int64_t>(n))
-    fail("load_state: ", path, ": the file has state for ", r.integer("num_params"),
-         " parameters but the optimizer has ", n);
-  std::vector<ParamState> state(n);
-  for (size_t i = 0; i < n; ++i) state[i].step = r.integer("step." + std::to_string(i));
-  for (const auto& [name, t] : file.tensors) {
-    // "state.<i>.<buffer name>"
+    fail(where, ": the file has state for ", r.integer("num_params"), " parameters but the optimizer has ",
+         n);
+  SavedState s;
+  s.params.resize(n);
+  for (size_t i = 0; i < n; ++i) s.params[i].step = r.integer("step." + std::to_string(i));
+  for (const auto& [name, t] : tensors) {
     size_t dot = name.find('.', 6);
     size_t i = 0;
     bool ok = name.rfind("state.", 0) == 0 && dot != std::string::npos && dot > 6;
@@ -97,38 +82,106 @@ int64_t load_state(Optimizer& optimizer, const std::string& path, LRScheduler* s
       auto [end, ec] = std::from_chars(name.data() + 6, name.data() + dot, i);
       ok = ec == std::errc() && end == name.data() + dot && i < n;
     }
-    if (!ok) fail("load_state: ", path, ": unexpected tensor '", name, "'");
+    if (!ok) fail(where, ": unexpected tensor '", name, "'");
     if (t.shape() != optimizer.params()[i].shape())
-      fail("load_state: ", path, ": tensor '", name, "' has shape ", t.shape(), " but parameter ", i,
-           " has shape ", optimizer.params()[i].shape());
-    state[i].tensors[name.substr(dot + 1)] = t;
+      fail(where, ": tensor '", name, "' has shape ", t.shape(), " but parameter ", i, " has shape ",
+           optimizer.params()[i].shape());
+    s.params[i].tensors[name.substr(dot + 1)] = t;
   }
-  double lr = r.real("lr");
-  int64_t epoch = r.integer("epoch");
-  LRScheduler::State sched;
+  s.lr = r.real("lr");
+  s.epoch = r.integer("epoch");
   if (scheduler) {
-    if (!file.metadata.count("scheduler"))
-      fail("load_state: ", path, ": a scheduler was given but the file has no scheduler state");
-    if (r.get("scheduler") != scheduler->name())
-      fail("load_state: ", path, ": the file holds ", r.get("scheduler"), " state but the scheduler is ",
+    if (!r.metadata.count("scheduler"))
+      fail(where, ": a scheduler was given but the file has no scheduler state");
+    if (r.text("scheduler") != scheduler->name())
+      fail(where, ": the file holds ", r.text("scheduler"), " state but the scheduler is ",
            scheduler->name());
-    sched = {r.integer("scheduler.last_epoch"), r.integer("scheduler.step_count"),
-             r.real("scheduler.base_lr"), r.real("scheduler.last_lr")};
+    s.scheduler = {r.integer("scheduler.last_epoch"), r.integer("scheduler.step_count"),
+                   r.real("scheduler.base_lr"), r.real("scheduler.last_lr")};
   }
-  std::string rng = r.get("rng");
-  // Check the generator state text before anything changes.
-  if (restore_rng) Generator(0).set_state(rng);
-  if (!(lr >= 0)) fail("load_state: ", path, ": invalid lr ", lr);
-  if (scheduler &&
-      (sched.last_epoch < 0 || sched.step_count < 0 || !(sched.last_lr >= 0) || !(sched.base_lr >= 0)))
-    fail("load_state: ", path, ": invalid scheduler state");
-  for (const auto& s : state)
-    if (s.step < 0) fail("load_state: ", path, ": negative step count");
-  // All checked: apply.
-  optimizer.set_state(std::move(state));
-  optimizer.set_lr(lr);
-  if (scheduler) scheduler->set_state(sched);
-  if (restore_rng) default_generator().set_state(rng);
+  s.rng = r.text("rng");
+  if (check_rng) {
+    try {
+      Generator(0).set_state(s.rng);  // a scratch generator: the real one changes only in apply_state
+    } catch (const Error& e) {
+      fail(where, ": metadata 'rng': ", e.what());
+    }
+  }
+  // What Optimizer::set_state, set_lr and LRScheduler::set_state would refuse, refused now.
+  if (!(s.lr >= 0)) fail(where, ": invalid lr ", s.lr);
+  const LRScheduler::State& c = s.scheduler;
+  if (scheduler && (c.last_epoch < 0 || c.step_count < 0 || !(c.last_lr >= 0) || !(c.base_lr >= 0)))
+    fail(where, ": invalid scheduler state");
+  for (const auto& p : s.params)
+    if (p.step < 0) fail(where, ": negative step count");
+  return s;
+}
+
+void apply_state(SavedState s, Optimizer& optimizer, LRScheduler* scheduler, bool restore_rng) {
+  optimizer.set_state(std::move(s.params));
+  optimizer.set_lr(s.lr);
+  if (scheduler) scheduler->set_state(s.scheduler);
+  if (restore_rng) default_generator().set_state(s.rng);
+}
+
+}  // namespace
+
+void save_state(const Optimizer& optimizer, const std::string& path, const LRScheduler* scheduler,
+                int64_t epoch) {
+  nn::NamedTensors tensors;
+  nn::Metadata meta{{"format", kStateFormat}};
+  add_state(tensors, meta, optimizer, scheduler, epoch);
+  nn::write_safetensors(path, tensors, meta);
+}
+
+int64_t load_state(Optimizer& optimizer, const std::string& path, LRScheduler* scheduler, bool restore_rng) {
+  nn::SafetensorsFile file = nn::read_safetensors(path);
+  nn::MetadataReader r{file.metadata, "load_state: " + path, " (not an ember optimizer state file?)"};
+  if (r.text("format") != kStateFormat)
+    fail(r.context, ": format '", r.text("format"), "' is not ", kStateFormat);
+  SavedState state = parse_state(file.tensors, r, optimizer, scheduler, restore_rng);
+  int64_t epoch = state.epoch;
+  apply_state(std::move(state), optimizer, scheduler, restore_rng);
+  return epoch;
+}
+
+void save_checkpoint(const std::string& path, const nn::Module& model, const Optimizer& optimizer,
+                     const LRScheduler* scheduler, int64_t epoch, const nn::Metadata& extra) {
+  for (const auto& [key, value] : extra)
+    if (is_own_key(key))
+      fail("save_checkpoint: ", path, ": extra metadata key '", key,
+           "' is one of the checkpoint's own (format, optimizer, num_params, lr, epoch, rng, scheduler, "
+           "step.*, scheduler.*)");
+  nn::NamedTensors tensors;
+  for (const auto& [name, t] : model.named_parameters()) tensors.emplace_back(kModelPrefix + name, t);
+  for (const auto& [name, t] : model.named_buffers()) tensors.emplace_back(kModelPrefix + name, t);
+  nn::Metadata meta = extra;
+  meta["format"] = kCheckpointFormat;
+  add_state(tensors, meta, optimizer, scheduler, epoch);
+  nn::write_safetensors(path, tensors, meta);
+}
+
+int64_t load_checkpoint(const std::string& path, nn::Module& model, Optimizer& optimizer,
+                        LRScheduler* scheduler, nn::Metadata* extra, bool restore_rng) {
+  nn::SafetensorsFile file = nn::read_safetensors(path);
+  nn::MetadataReader r{file.metadata, "load_checkpoint: " + path, " (not an ember checkpoint?)"};
+  if (r.text("format") != kCheckpointFormat)
+    fail(r.context, ": format '", r.text("format"), "' is not ", kCheckpointFormat,
+         r.text("format") == kStateFormat ? " (it is optimizer state from save_state: use load_state)" : "");
+  nn::NamedTensors model_part, state_part;
+  for (const auto& named : file.tensors)
+    (named.first.rfind(kModelPrefix, 0) == 0 ? model_part : state_part).push_back(named);
+  // Check everything, the model included, before changing anything.
+  nn::TensorCopies copies = nn::match_tensors(model, model_part, path, kModelPrefix);
+  SavedState state = parse_state(state_part, r, optimizer, scheduler, restore_rng);
+  int64_t epoch = state.epoch;
+  nn::copy_tensors(copies);
+  apply_state(std::move(state), optimizer, scheduler, restore_rng);
+  if (extra) {
+    extra->clear();
+    for (const auto& [key, value] : file.metadata)
+      if (!is_own_key(key)) (*extra)[key] = value;
+  }
   return epoch;
 }
 

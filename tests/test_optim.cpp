@@ -275,3 +275,181 @@ TEST(Optim, LoadStateChecksBeforeChanging) {
   EXPECT_NE(e.find("no scheduler state"), std::string::npos) << e;
   std::filesystem::remove_all(dir);
 }
+
+namespace {
+
+// For the one-file checkpoint tests: a small model with dropout (so the
+// generator matters), trained with Adam (per-parameter tensors) and StepLR.
+std::shared_ptr<nn::Sequential> checkpoint_model() {
+  auto m = std::make_shared<nn::Sequential>();
+  m->push_back(std::make_shared<nn::Linear>(4, 8));
+  m->push_back(std::make_shared<nn::Dropout>(0.3f));
+  m->push_back(std::make_shared<nn::Linear>(8, 3));
+  return m;
+}
+
+void checkpoint_step(nn::Module& m, optim::Optimizer& opt, optim::LRScheduler& sched) {
+  Tensor x = tensor({0.1f, 0.2f, -0.3f, 0.4f, 1, -1, 0.5f, 0.25f, -0.7f, 0.3f, 0.9f, -0.2f}, {3, 4});
+  opt.zero_grad();
+  F::cross_entropy(m(x), tensor({0, 2, 1}, {3})).backward();
+  opt.step();
+  sched.step();
+}
+
+// A fresh folder per test, removed at the end.
+struct TempDir {
+  std::filesystem::path dir;
+  explicit TempDir(const std::string& name) : dir(std::filesystem::temp_directory_path() / name) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+  }
+  ~TempDir() { std::filesystem::remove_all(dir); }
+  std::string file(const std::string& name) const { return (dir / name).string(); }
+};
+
+}  // namespace
+
+// As ResumedRunContinuesBitExactly, through one file: 6 steps straight, or 3,
+// save_checkpoint, every object rebuilt under another seed, load_checkpoint,
+// 3 more — the same weights bit for bit, and the caller's metadata back.
+TEST(Optim, OneFileCheckpointContinuesBitExactly) {
+  TempDir tmp("ember_test_optim_checkpoint");
+  const std::string path = tmp.file("ckpt.safetensors");
+  manual_seed(42);
+  auto straight = checkpoint_model();
+  optim::Adam opt_a(straight->parameters(), {.lr = 0.05f, .amsgrad = true});
+  optim::StepLR sched_a(opt_a, 2, 0.5);
+  for (int i = 0; i < 6; ++i) checkpoint_step(*straight, opt_a, sched_a);
+
+  const nn::Metadata extra{{"note", "three steps"}, {"loss_sum", nn::exact_text(0.1)}, {"empty", ""}};
+  manual_seed(42);
+  {
+    auto first = checkpoint_model();
+    optim::Adam opt(first->parameters(), {.lr = 0.05f, .amsgrad = true});
+    optim::StepLR sched(opt, 2, 0.5);
+    for (int i = 0; i < 3; ++i) checkpoint_step(*first, opt, sched);
+    optim::save_checkpoint(path, *first, opt, &sched, 3, extra);
+  }
+  manual_seed(999);  // the resumed process starts with other weights and another generator state
+  auto resumed = checkpoint_model();
+  optim::Adam opt_b(resumed->parameters(), {.lr = 0.05f, .amsgrad = true});
+  optim::StepLR sched_b(opt_b, 2, 0.5);
+  nn::Metadata got{{"stale", "replaced"}};
+  EXPECT_EQ(optim::load_checkpoint(path, *resumed, opt_b, &sched_b, &got), 3);
+  EXPECT_EQ(got, extra);  // the caller's entries only, exactly as given
+  EXPECT_EQ(sched_b.last_epoch(), 3);
+  for (int i = 0; i < 3; ++i) checkpoint_step(*resumed, opt_b, sched_b);
+  auto a = straight->named_parameters(), b = resumed->named_parameters();
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i)
+    EXPECT_EQ(a[i].second.to_vector(), b[i].second.to_vector()) << a[i].first;
+  EXPECT_EQ(opt_a.lr(), opt_b.lr());
+  // The model part is a plain safetensors file's worth of "model.<name>" tensors.
+  EXPECT_EQ(nn::read_safetensors(path).metadata.at("format"), "ember.checkpoint.v1");
+}
+
+// Every damaged part of a checkpoint — the optimizer's above all, which comes
+// after the model's — is an error naming the file and the problem, and leaves
+// the model, the optimizer, the scheduler, the generator and `extra` as they were.
+TEST(Optim, DamagedCheckpointChangesNothing) {
+  TempDir tmp("ember_test_optim_checkpoint_damage");
+  manual_seed(5);
+  auto source = checkpoint_model();
+  optim::Adam source_opt(source->parameters(), {.lr = 0.05f});
+  optim::StepLR source_sched(source_opt, 2, 0.5);
+  for (int i = 0; i < 2; ++i) checkpoint_step(*source, source_opt, source_sched);
+  optim::save_checkpoint(tmp.file("good.safetensors"), *source, source_opt, &source_sched, 2, {{"k", "v"}});
+  const nn::SafetensorsFile good = nn::read_safetensors(tmp.file("good.safetensors"));
+
+  // The target has trained a step of its own, so its optimizer state is not empty.
+  manual_seed(7);
+  auto model = checkpoint_model();
+  optim::Adam opt(model->parameters(), {.lr = 0.05f});
+  optim::StepLR sched(opt, 2, 0.5);
+  checkpoint_step(*model, opt, sched);
+  auto snapshot = [&] {
+    std::vector<std::vector<float>> values;
+    for (auto& [n, t] : model->named_parameters()) values.push_back(t.to_vector());
+    for (const auto& s : opt.state()) {
+      values.push_back({static_cast<float>(s.step)});
+      for (const auto& [n, t] : s.tensors) values.push_back(t.to_vector());
+    }
+    values.push_back({static_cast<float>(opt.lr()), static_cast<float>(sched.last_epoch())});
+    return std::make_pair(values, default_generator().state());
+  };
+  const auto before = snapshot();
+
+  using Change = std::function<void(nn::SafetensorsFile&)>;
+  auto set_tensor = [](const std::string& name, Tensor value) {
+    return [=](nn::SafetensorsFile& f) {
+      for (auto& [n, t] : f.tensors)
+        if (n == name) t = value;
+    };
+  };
+  struct Case {
+    const char* name;
+    Change change;
+    std::string expected;  // a piece of the message
+  };
+  std::vector<Case> cases = {
+      {"optimizer kind", [](auto& f) { f.metadata["optimizer"] = "SGD"; },
+       "holds SGD state but the optimizer is Adam"},
+      {"state shape", set_tensor("state.0.exp_avg", zeros({1})),
+       "tensor 'state.0.exp_avg' has shape [1] but parameter 0 has shape [8, 4]"},
+      {"missing step", [](auto& f) { f.metadata.erase("step.3"); }, "metadata 'step.3' is missing"},
+      {"bad step", [](auto& f) { f.metadata["step.1"] = "2x"; },
+       "metadata 'step.1' = '2x' is not an integer"},
+      {"negative step", [](auto& f) { f.metadata["step.2"] = "-1"; }, "negative step count"},
+      {"bad lr", [](auto& f) { f.metadata["lr"] = "fast"; }, "metadata 'lr' = 'fast' is not a number"},
+      {"scheduler kind", [](auto& f) { f.metadata["scheduler"] = "LinearLR"; },
+       "holds LinearLR state but the scheduler is StepLR"},
+      {"no scheduler", [](auto& f) { f.metadata.erase("scheduler"); }, "the file has no scheduler state"},
+      {"generator", [](auto& f) { f.metadata["rng"] = "not a state"; }, "metadata 'rng'"},
+      {"stray tensor", [](auto& f) { f.tensors.emplace_back("momentum", zeros({2})); },
+       "unexpected tensor 'momentum'"},
+      {"model shape", set_tensor("model.0.weight", zeros({4, 8})),
+       "tensor 'model.0.weight' has shape [4, 8] in the file but [8, 4] in the model"},
+      {"model tensor missing",
+       [](auto& f) { std::erase_if(f.tensors, [](const auto& nt) { return nt.first == "model.2.bias"; }); },
+       "the model's tensor model.2.bias is missing from the file"},
+      {"not a checkpoint", [](auto& f) { f.metadata["format"] = "ember.optimizer.v1"; },
+       "format 'ember.optimizer.v1' is not ember.checkpoint.v1"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE(cases[i].name);
+    nn::SafetensorsFile f = good;
+    cases[i].change(f);
+    const std::string path = tmp.file("bad_" + std::to_string(i) + ".safetensors");
+    nn::write_safetensors(path, f.tensors, f.metadata);
+    nn::Metadata extra{{"untouched", "yes"}};
+    std::string e = error_of([&] { optim::load_checkpoint(path, *model, opt, &sched, &extra); });
+    EXPECT_NE(e.find(path + ": "), std::string::npos) << e;
+    EXPECT_NE(e.find(cases[i].expected), std::string::npos) << e;
+    EXPECT_EQ(snapshot(), before);
+    EXPECT_EQ(extra, (nn::Metadata{{"untouched", "yes"}}));
+  }
+  // The good file still loads after all that.
+  EXPECT_EQ(optim::load_checkpoint(tmp.file("good.safetensors"), *model, opt, &sched), 2);
+  EXPECT_EQ(model->named_parameters()[0].second.to_vector(),
+            source->named_parameters()[0].second.to_vector());
+}
+
+TEST(Optim, CheckpointExtraKeysMustNotCollide) {
+  TempDir tmp("ember_test_optim_checkpoint_keys");
+  const std::string path = tmp.file("ckpt.safetensors");
+  nn::Linear model(2, 2);
+  optim::SGD opt(model.parameters(), {.lr = 0.1f});
+  for (const char* key : {"format", "lr", "epoch", "rng", "optimizer", "num_params", "step.0", "scheduler",
+                          "scheduler.last_lr"}) {
+    std::string e = error_of([&] { optim::save_checkpoint(path, model, opt, nullptr, 0, {{key, "1"}}); });
+    EXPECT_NE(e.find("save_checkpoint: " + path + ": extra metadata key '" + key + "'"), std::string::npos)
+        << e;
+    EXPECT_FALSE(std::filesystem::exists(path)) << key;
+  }
+  // Keys that merely resemble the checkpoint's own are the caller's.
+  const nn::Metadata extra{{"lr_schedule", "cosine"}, {"steps", "10"}, {"model", "mlp"}};
+  optim::save_checkpoint(path, model, opt, nullptr, 0, extra);
+  nn::Metadata got;
+  optim::load_checkpoint(path, model, opt, nullptr, &got);
+  EXPECT_EQ(got, extra);
+}

@@ -306,3 +306,51 @@ TEST_F(Serialize, InteropWithPyTorchBothWays) {
   EXPECT_TRUE(nn_fixture::close(from_torch(tx), ty, 1e-5, 1e-5));
   EXPECT_EQ(from_torch.scale.to_vector(), std::vector<float>({1.0f, -2.0f, 0.5f}));
 }
+
+// nn::load's check on its own: names looked up with a prefix, nothing written
+// until copy_tensors, errors naming the source and the tensors as listed.
+TEST_F(Serialize, MatchTensorsChecksWithoutWriting) {
+  nn::Linear lin(3, 2);
+  auto before = values_of(lin);
+  nn::NamedTensors list{{"m.weight", ones({2, 3})}, {"m.bias", ones({2})}};
+  nn::TensorCopies copies = nn::match_tensors(lin, list, "ckpt.safetensors", "m.");
+  EXPECT_EQ(values_of(lin), before);
+  nn::copy_tensors(copies);
+  EXPECT_EQ(values_of(lin), (std::vector<std::vector<float>>{std::vector<float>(6, 1.f), {1.f, 1.f}}));
+  EXPECT_TRUE(lin.weight.requires_grad());
+  std::string e = error_of([&] { nn::match_tensors(lin, {list[0]}, "ckpt.safetensors", "m."); });
+  EXPECT_NE(e.find("load: ckpt.safetensors: the model's tensor m.bias is missing from the file"),
+            std::string::npos)
+      << e;
+  list.emplace_back("weight", ones({2, 3}));
+  e = error_of([&] { nn::match_tensors(lin, list, "ckpt.safetensors", "m."); });
+  EXPECT_NE(e.find("the file has tensor weight that the model does not have"), std::string::npos) << e;
+}
+
+TEST_F(Serialize, MetadataReaderNamesTheFileAndTheKey) {
+  const nn::Metadata m{{"n", "-12"}, {"x", "12x"}, {"e", ""}, {"hex", "0x1.8p+1"}, {"big", "1e999x"}};
+  const nn::MetadataReader r{m, "resume: run/ckpt.safetensors", " (not a run checkpoint?)"};
+  EXPECT_EQ(r.integer("n"), -12);
+  EXPECT_EQ(r.real("hex"), 3.0);
+  EXPECT_EQ(r.text("e"), "");
+  struct Case {
+    std::function<void()> read;
+    std::string expected;
+  };
+  for (const auto& c : std::vector<Case>{
+           {[&] { r.integer("x"); }, "metadata 'x' = '12x' is not an integer"},
+           {[&] { r.integer("e"); }, "metadata 'e' = '' is not an integer"},
+           {[&] { r.real("e"); }, "metadata 'e' = '' is not a number"},
+           {[&] { r.real("big"); }, "metadata 'big' = '1e999x' is not a number"},
+           {[&] { r.text("gone"); }, "metadata 'gone' is missing (not a run checkpoint?)"},
+       }) {
+    std::string e = error_of(c.read);
+    EXPECT_NE(e.find("resume: run/ckpt.safetensors: " + c.expected), std::string::npos) << e;
+  }
+  // exact_text reads back bit for bit, awkward values included.
+  for (double v : {0.1, 1.0 / 3, -2.5e17, 1e-300, 5e-324, 1.7976931348623157e308, -0.0}) {
+    const nn::Metadata one{{"v", nn::exact_text(v)}};
+    double back = nn::MetadataReader{one, "test", ""}.real("v");
+    EXPECT_EQ(std::memcmp(&back, &v, sizeof v), 0) << nn::exact_text(v);
+  }
+}
