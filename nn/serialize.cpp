@@ -128,9 +128,16 @@ void write_safetensors(const std::string& path, const NamedTensors& tensors, con
 }
 
 SafetensorsFile read_safetensors(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) fail("load: ", path, ": is a folder, not a safetensors file");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail("load: ", path, ": cannot open the file: ", std::strerror(errno));
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string bytes;
+  try {  // libstdc++ reports some read errors by throwing from the stream buffer
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } catch (const std::exception& e) {
+    fail("load: ", path, ": read error: ", e.what());
+  }
   if (in.bad()) fail("load: ", path, ": read error");
   uint64_t size = bytes.size();
   if (size < 8)
@@ -167,7 +174,10 @@ SafetensorsFile read_safetensors(const std::string& path) {
       }
       continue;
     }
-    auto bad = [&](const auto&... what) { fail("load: ", path, ": tensor '", name, "': ", what...); };
+    // An init-capture: clang before 16 cannot capture a structured binding.
+    auto bad = [&, &name = name](const auto&... what) {
+      fail("load: ", path, ": tensor '", name, "': ", what...);
+    };
     if (!value.is_object()) bad("its header entry is not an object");
     if (!value.contains("dtype") || !value["dtype"].is_string()) bad("missing or invalid dtype");
     std::string dtype = value["dtype"].get<std::string>();
