@@ -50,10 +50,16 @@ void add_into(Tensor& slot, const Tensor& g) {
 }
 
 // Leaves keep their gradient across backward calls (until zeroed), so it must
-// be a tensor of their own, never one that an op or the caller also holds.
+// be a tensor of their own, never one that an op or the caller also holds. A
+// gradient that nothing else references (one owner of the tensor and of its
+// values) is taken as it is, as PyTorch does; any other is copied.
+bool owned_only_here(const Tensor& g) {
+  return g.impl_ptr().use_count() == 1 && g.impl()->storage.use_count() == 1;
+}
+
 void accumulate_into(TensorImpl& target, const Tensor& g) {
   if (!target.grad) {
-    target.grad = g.clone().impl_ptr();
+    target.grad = owned_only_here(g) ? g.impl_ptr() : g.clone().impl_ptr();
     return;
   }
   Tensor grad(target.grad);

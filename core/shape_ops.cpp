@@ -138,14 +138,29 @@ Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
 }
 
 // The backward of a broadcast is a sum: the engine sums g back to x's shape.
-Tensor expand(const Tensor& x, const Shape& shape) {
+Tensor expand(const Tensor& x, const Shape& sizes) {
+  if (sizes.size() < x.shape().size())
+    fail("expand: cannot expand shape ", x.shape(), " to ", sizes, ", which has fewer dims");
+  // -1 keeps the size of the matching dim of x (PyTorch); a new leading dim needs a real size.
+  Shape shape = sizes;
+  size_t lead = sizes.size() - x.shape().size();
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1 && i >= lead) shape[i] = x.shape()[i - lead];
+    if (shape[i] < 0)
+      fail("expand: invalid size ", sizes[i], " for dim ", i, " when expanding ", x.shape(), " to ", sizes,
+           " (-1 keeps an existing dim's size; new leading dims need a size >= 0)");
+  }
   if (broadcast_shapes(x.shape(), shape, "expand") != shape)
     fail("expand: shape ", x.shape(), " cannot be expanded to ", shape);
   if (x.shape() == shape) return x;
   Tensor y = Tensor::empty(shape);
-  float zero = 0.0f;
-  kernels::binary_loop(x.data(), x.shape(), &zero, Shape{}, y.data(), shape,
-                       [](float u, float) { return u; });
+  if (x.numel() == 1) {  // a scalar everywhere: sum's backward, the common case
+    std::fill_n(y.data(), y.numel(), x.item());
+  } else {
+    float zero = 0.0f;
+    kernels::binary_loop(x.data(), x.shape(), &zero, Shape{}, y.data(), shape,
+                         [](float u, float) { return u; });
+  }
   if (needs_grad(x)) record("ExpandBackward", y, {x}, [](const Tensor& g) { return grads(g); });
   return y;
 }

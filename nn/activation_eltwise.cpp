@@ -48,36 +48,46 @@ Tensor eltwise_op(const char* node, const Tensor& x, Eltwise alg, bool use_dst, 
 }  // namespace
 
 // relu' = x > 0 ? 1 : 0 (0 at 0, PyTorch). The output is positive exactly
-// where the input is, so the backward reads y (eltwise_relu_use_dst_for_bwd).
-// The forward is a loop: oneDNN's relu with alpha = 0 maps NaN to 0.
-Tensor relu(const Tensor& x) {
-  check_defined(x, "relu");
+// where the input is, so the backward reads y and x may be freed. Both halves
+// are loops: oneDNN's relu with alpha = 0 maps NaN to 0, and its backward is
+// 3x slower than a loop on one thread.
+namespace {
+Tensor relu_from_loops(const char* node, const Tensor& x) {
   Tensor y = unary_kernel(x, kernels::relu_forward);
   if (needs_grad(x))
-    record("ReluBackward", y, {x},
-           [y = y.detach()](const Tensor& g) { return grads(eltwise_grad(y, g, Eltwise::relu_use_dst)); });
+    record(node, y, {x}, [y = y.detach()](const Tensor& g) {
+      return grads(backward_kernel(y, g, kernels::relu_backward));
+    });
+  return y;
+}
+}  // namespace
+
+Tensor relu(const Tensor& x) {
+  check_defined(x, "relu");
+  return relu_from_loops("ReluBackward", x);
+}
+
+// leaky_relu' = x > 0 ? 1 : slope (slope at 0, PyTorch). The forward is
+// oneDNN's; the backward a loop that reads y when the slope is >= 0 (then
+// y > 0 iff x > 0), and x otherwise.
+Tensor leaky_relu(const Tensor& x, float negative_slope) {
+  check_defined(x, "leaky_relu");
+  if (negative_slope == 0) return relu_from_loops("LeakyReluBackward", x);  // keeps NaN (see relu)
+  Tensor y = eltwise(x, Eltwise::relu, negative_slope);
+  if (needs_grad(x))
+    record(
+        "LeakyReluBackward", y, {x},
+        [saved = negative_slope > 0 ? y.detach() : x.detach(), negative_slope](const Tensor& g) {
+          return grads(backward_kernel(saved, g, [&](const float* v, const float* dy, float* dx, int64_t n) {
+            kernels::leaky_relu_backward(v, dy, dx, n, negative_slope);
+          }));
+        });
   return y;
 }
 
-// leaky_relu' = x > 0 ? 1 : slope (slope at 0, PyTorch). Reading y needs a
-// slope >= 0 (then y > 0 iff x > 0); a negative slope reads x.
-Tensor leaky_relu(const Tensor& x, float negative_slope) {
-  check_defined(x, "leaky_relu");
-  if (negative_slope == 0) {  // relu: oneDNN's alpha = 0 path would turn NaN into 0
-    Tensor y = unary_kernel(x, kernels::relu_forward);
-    if (needs_grad(x))
-      record("LeakyReluBackward", y, {x},
-             [y = y.detach()](const Tensor& g) { return grads(eltwise_grad(y, g, Eltwise::relu_use_dst)); });
-    return y;
-  }
-  if (negative_slope > 0)
-    return eltwise_op("LeakyReluBackward", x, Eltwise::relu_use_dst, true, negative_slope);
-  return eltwise_op("LeakyReluBackward", x, Eltwise::relu, false, negative_slope);
-}
-
-// The forward is a loop (oneDNN's clip_v2 maps NaN to a bound); the backward
-// is clip_v2's, which passes dy only inside the open interval (min, max) —
-// PyTorch's convention too, so relu6'(0) = relu6'(6) = 0.
+// Both halves are loops: oneDNN's clip_v2 maps NaN to a bound, and its
+// backward is slower than a loop. dy passes only inside the open interval
+// (min, max) — PyTorch's convention, so relu6'(0) = relu6'(6) = 0.
 Tensor hardtanh(const Tensor& x, float min_val, float max_val) {
   check_defined(x, "hardtanh");
   if (!(min_val <= max_val))
@@ -86,7 +96,9 @@ Tensor hardtanh(const Tensor& x, float min_val, float max_val) {
       x, [&](const float* s, float* d, int64_t n) { kernels::hardtanh_forward(s, d, n, min_val, max_val); });
   if (needs_grad(x))
     record("HardtanhBackward", y, {x}, [x = x.detach(), min_val, max_val](const Tensor& g) {
-      return grads(eltwise_grad(x, g, Eltwise::clip_v2, min_val, max_val));
+      return grads(backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
+        kernels::hardtanh_backward(s, dy, dx, n, min_val, max_val);
+      }));
     });
   return y;
 }

@@ -288,9 +288,26 @@ TEST(Engine, BackwardReleasesSavedTensorsUnlessRetainGraph) {
   }
 }
 
+TEST(Engine, LeafGradientsNeverShareValues) {
+  // The engine keeps a gradient nobody else holds as the leaf's .grad()
+  // without a copy; one that several leaves or the caller hold is copied.
+  Tensor a = tensor({1, 2}, {2}, true), b = tensor({3, 4}, {2}, true), seed = tensor({1, 1}, {2});
+  (a + b).backward(seed);  // AddBackward hands the same gradient to both
+  a.backward(seed);        // a leaf root: the caller's tensor itself
+  EXPECT_NE(a.grad().data(), b.grad().data());
+  EXPECT_NE(a.grad().data(), seed.data());
+  EXPECT_NE(b.grad().data(), seed.data());
+  a.grad().data()[0] = 100;
+  EXPECT_EQ(b.grad().to_vector(), (std::vector<float>{1, 1}));
+  EXPECT_EQ(seed.to_vector(), (std::vector<float>{1, 1}));
+  EXPECT_EQ(a.grad().to_vector(), (std::vector<float>{100, 2}));
+}
+
 TEST(Engine, TrainingStepsDoNotGrowTheAllocatorCache) {
   // Every buffer of a step goes back to the cache and the next step reuses it:
-  // after the first step, the memory the allocator holds stays the same.
+  // after two steps (the first one's weight gradient becomes w.grad(), the
+  // second one's is added into it and returns), the memory the allocator
+  // holds stays the same.
   Tensor w = uniform({64, 32}, -1, 1), x = uniform({128, 64}, -1, 1, 3, false);
   auto step = [&] {
     Tensor loss = (x.matmul(w).tanh() - 0.5f).pow(2).mean();
@@ -298,6 +315,7 @@ TEST(Engine, TrainingStepsDoNotGrowTheAllocatorCache) {
     w.grad().zero_();
   };
   detail::empty_allocator_cache();
+  step();
   step();
   size_t after_first = detail::allocator_cached_bytes();
   EXPECT_GT(after_first, size_t{128 * 32 * 4});  // the [128, 32] activations came back

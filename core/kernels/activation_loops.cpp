@@ -45,13 +45,30 @@ void relu_forward(const float* x, float* y, int64_t n) {
   map1(x, y, n, [](float v) { return v < 0.0f ? 0.0f : v; });
 }
 
+void relu_backward(const float* y, const float* dy, float* dx, int64_t n) {
+  map2(y, dy, dx, n, [](float v, float g) { return v <= 0.0f ? 0.0f : g; });
+}
+
+void leaky_relu_backward(const float* v, const float* dy, float* dx, int64_t n, float slope) {
+  map2(v, dy, dx, n, [slope](float u, float g) { return u > 0.0f ? g : g * slope; });
+}
+
+void hardtanh_backward(const float* x, const float* dy, float* dx, int64_t n, float lo, float hi) {
+  map2(x, dy, dx, n, [lo, hi](float v, float g) { return v <= lo || v >= hi ? 0.0f : g; });
+}
+
 void hardtanh_forward(const float* x, float* y, int64_t n, float lo, float hi) {
   map1(x, y, n, [=](float v) { return v < lo ? lo : v > hi ? hi : v; });
 }
 
 void hardsigmoid_forward(const float* x, float* y, int64_t n) {
-  map1(x, y, n,
-       [](float v) { return std::isnan(v) ? v : std::fmin(std::fmax(v + 3.0f, 0.0f), 6.0f) / 6.0f; });
+  // Selects rather than fmin/fmax, which gcc does not vectorise; NaN fails
+  // both comparisons and stays NaN.
+  map1(x, y, n, [](float v) {
+    float t = v + 3.0f;
+    t = t < 0.0f ? 0.0f : t;
+    return (t > 6.0f ? 6.0f : t) / 6.0f;
+  });
 }
 
 void hardsigmoid_backward(const float* x, const float* dy, float* dx, int64_t n) {
@@ -94,9 +111,8 @@ void hardshrink_forward(const float* x, float* y, int64_t n, float lambd) {
 }
 
 void softshrink_forward(const float* x, float* y, int64_t n, float lambd) {
-  map1(x, y, n, [=](float v) {
-    return v > lambd ? v - lambd : v < -lambd ? v + lambd : std::isnan(v) ? v : 0.0f;
-  });
+  // v − v is 0 for finite v and NaN for NaN, without a branch that stops vectorising.
+  map1(x, y, n, [=](float v) { return v > lambd ? v - lambd : v < -lambd ? v + lambd : v - v; });
 }
 
 void shrink_backward(const float* x, const float* dy, float* dx, int64_t n, float lambd) {
@@ -122,15 +138,12 @@ void softsign_backward(const float* x, const float* dy, float* dx, int64_t n) {
   });
 }
 
-void tanhshrink_forward(const float* x, float* y, int64_t n) {
-  map1(x, y, n, [](float v) { return v - std::tanh(v); });
+void tanhshrink_finish(const float* x, float* t, int64_t n) {
+  map2(x, t, t, n, [](float v, float tv) { return v - tv; });
 }
 
-void tanhshrink_backward(const float* x, const float* dy, float* dx, int64_t n) {
-  map2(x, dy, dx, n, [](float v, float g) {
-    float t = std::tanh(v);
-    return g * t * t;
-  });
+void tanhshrink_backward_finish(const float* dy, float* t, int64_t n) {
+  map2(dy, t, t, n, [](float g, float tv) { return g * tv * tv; });
 }
 
 void glu_forward(const float* x, float* y, int64_t outer, int64_t half, int64_t inner) {
@@ -173,9 +186,9 @@ void prelu_shared_forward(const float* x, float* y, int64_t n, float w) {
 
 double prelu_shared_backward(const float* x, const float* dy, float* dx, int64_t n, float w) {
   map2(x, dy, dx, n, [w](float v, float g) { return v > 0.0f ? g : w * g; });
-  // ∂/∂w = Σ x·dy over x <= 0, i.e. Σ min(x, 0)·dy (NaN stays NaN). Sixteen independent float partial sums per
-  // block (which the compiler keeps in vector registers; one double sum would
-  // be a serial chain of adds), flushed into a double every block for accuracy.
+  // ∂/∂w = Σ x·dy over x <= 0, i.e. Σ min(x, 0)·dy (NaN stays NaN). Sixteen independent float partial sums
+  // per block (which the compiler keeps in vector registers; one double sum would be a serial chain of adds),
+  // flushed into a double every block for accuracy.
   constexpr int64_t kLanes = 16, kBlock = 4096;
   double total = 0;
   for (int64_t start = 0; start < n; start += kBlock) {

@@ -18,6 +18,13 @@ namespace ember::kernels {
 void relu_forward(const float* x, float* y, int64_t n);
 /// y = x < lo ? lo : x > hi ? hi : x (NaN stays NaN).
 void hardtanh_forward(const float* x, float* y, int64_t n, float lo, float hi);
+/// dx = y <= 0 ? 0 : dy, from relu's output (PyTorch's threshold_backward:
+/// NaN passes dy). oneDNN's relu backward is 3x slower on one thread.
+void relu_backward(const float* y, const float* dy, float* dx, int64_t n);
+/// dx = v > 0 ? dy : slope·dy, where v is the input or, for slope >= 0, the output.
+void leaky_relu_backward(const float* v, const float* dy, float* dx, int64_t n, float slope);
+/// dx = x <= lo || x >= hi ? 0 : dy (0 at both bounds, PyTorch's hardtanh_backward).
+void hardtanh_backward(const float* x, const float* dy, float* dx, int64_t n, float lo, float hi);
 /// y = min(max(x + 3, 0), 6) / 6, PyTorch's formula and rounding.
 void hardsigmoid_forward(const float* x, float* y, int64_t n);
 /// dx = −3 < x < 3 ? dy/6 : 0.
@@ -54,9 +61,10 @@ void threshold_backward(const float* x, const float* dy, float* dx, int64_t n, f
 /// y = x / (1 + |x|);  dx = dy / (1 + |x|)².
 void softsign_forward(const float* x, float* y, int64_t n);
 void softsign_backward(const float* x, const float* dy, float* dx, int64_t n);
-/// y = x − tanh x;  dx = dy·tanh² x.
-void tanhshrink_forward(const float* x, float* y, int64_t n);
-void tanhshrink_backward(const float* x, const float* dy, float* dx, int64_t n);
+/// tanhshrink = x − tanh x, tanhshrink' = tanh² x, finished after oneDNN's
+/// tanh put t = tanh x in place: y = x − t, and dx = dy·t².
+void tanhshrink_finish(const float* x, float* t, int64_t n);
+void tanhshrink_backward_finish(const float* dy, float* t, int64_t n);
 
 // --- glu --------------------------------------------------------------------------------
 /// x viewed as [outer, 2·half, inner]; a = first half, b = second half along the
