@@ -41,31 +41,42 @@ std::vector<Node*> topological_order(Node* root) {
   return {post_order.rbegin(), post_order.rend()};
 }
 
-// Adds g into a gradient slot; the first gradient is taken as it is.
+// True when g is the only handle on its tensor and on its values: nothing
+// can see a change made to it in place.
+bool owned_only_here(const Tensor& g) {
+  return g.impl_ptr().use_count() == 1 && g.impl()->storage.use_count() == 1;
+}
+
+// dst += src, element by element (same shapes).
+void add_in_place(Tensor& dst, const Tensor& src) {
+  float* d = dst.data();
+  const float* s = src.data();
+  for (int64_t i = 0, n = dst.numel(); i < n; ++i) d[i] += s[i];
+}
+
+// Adds g into a gradient slot; the first gradient is taken as it is. Later
+// ones are added in place when the slot's values are its own (a node output
+// used several times then costs no new buffer), else into a new tensor.
 void add_into(Tensor& slot, const Tensor& g) {
   if (!slot.defined())
     slot = g;
+  else if (owned_only_here(slot) && slot.shape() == g.shape())
+    add_in_place(slot, g);
   else
     slot = slot + g;
 }
 
 // Leaves keep their gradient across backward calls (until zeroed), so it must
 // be a tensor of their own, never one that an op or the caller also holds. A
-// gradient that nothing else references (one owner of the tensor and of its
-// values) is taken as it is, as PyTorch does; any other is copied.
-bool owned_only_here(const Tensor& g) {
-  return g.impl_ptr().use_count() == 1 && g.impl()->storage.use_count() == 1;
-}
-
+// gradient that nothing else references is taken as it is, as PyTorch does;
+// any other is copied.
 void accumulate_into(TensorImpl& target, const Tensor& g) {
   if (!target.grad) {
     target.grad = owned_only_here(g) ? g.impl_ptr() : g.clone().impl_ptr();
     return;
   }
   Tensor grad(target.grad);
-  float* dst = grad.data();
-  const float* src = g.data();
-  for (int64_t i = 0, n = grad.numel(); i < n; ++i) dst[i] += src[i];
+  add_in_place(grad, g);
 }
 
 Tensor initial_gradient(const Tensor& root, const Tensor& gradient) {
