@@ -8,6 +8,7 @@ times and ratios (ratio = PyTorch time / ember time: above 1, ember is faster).
 
     scripts/build.sh && /usr/bin/python3 bench/compare_pytorch.py [--threads 1 2]
         [--rounds 3] [--filter mlp_step/] [--out docs/performance-table.md]
+        [--plot docs/images/performance.svg]
 Needs Debian's python3-torch (scripts/install_deps.sh --dev).
 """
 import argparse
@@ -17,6 +18,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -33,6 +35,45 @@ def pretty(seconds):
     return f"{seconds / 1e-9:.3g} ns"
 
 
+def group_of(name, threads):
+    """act_fwd/relu/256K -> 'act_fwd 256K, 1t'; mlp_step/adam/b32 -> 'mlp_step, 1t'."""
+    parts = name.split("/")
+    label = f"{parts[0]} {parts[2]}" if parts[0].startswith("act_") else parts[0]
+    return f"{label}, {threads}t"
+
+
+def plot(rows, path):
+    """Per group of workloads: the spread of ratios (min, quartiles, median, max)
+    as a candlestick on a log scale, with the line ratio = 1 (parity)."""
+    groups = {}
+    for name, threads, _, _, ratio in rows:
+        groups.setdefault(group_of(name, threads), []).append(ratio)
+    with tempfile.NamedTemporaryFile("w", suffix=".dat", delete=False) as data:
+        for i, (label, ratios) in enumerate(sorted(groups.items())):
+            q = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
+            data.write(f'{i} "{label}" {min(ratios)} {q[0]} {q[1]} {q[2]} {max(ratios)}\n')
+    terminal = "pngcairo size 1100,600" if path.endswith(".png") else "svg size 1100,600 dynamic"
+    script = f"""
+set terminal {terminal}
+set output '{path}'
+set termoption noenhanced
+set xrange [-0.7:{len(groups) - 0.3}]
+set title 'ember vs PyTorch 1.13: ratio = PyTorch time / ember time (above 1: ember faster)'
+set logscale y
+set ylabel 'ratio (log scale)'
+set xtics rotate by -40 font ',9'
+set grid ytics
+set bars 2
+set boxwidth 0.5
+set key top left
+plot '{data.name}' using 1:4:3:7:6:xtic(2) with candlesticks whiskerbars lt 3 title 'min, quartiles, max', \\
+     '' using 1:5:5:5:5 with candlesticks lt -1 title 'median', \\
+     1 with lines lt 1 dt 2 title 'parity'
+"""
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    os.unlink(data.name)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
@@ -41,6 +82,7 @@ def main():
     parser.add_argument("--filter", default="")
     parser.add_argument("--build", default=os.path.join(ROOT, "build"))
     parser.add_argument("--out", help="also write the table to this Markdown file")
+    parser.add_argument("--plot", help="also draw the ratios per group of workloads (.svg or .png, gnuplot)")
     args = parser.parse_args()
 
     ember_bin = os.path.join(args.build, "bench", "compare_ember")
@@ -70,6 +112,8 @@ def main():
     if args.out:
         with open(args.out, "w") as f:
             f.write(text + "\n")
+    if args.plot:
+        plot(rows, args.plot)
 
 
 if __name__ == "__main__":
