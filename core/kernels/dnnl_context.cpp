@@ -2,6 +2,8 @@
 // (see dnnl_context_detail.hpp for why each exists).
 #include "core/kernels/dnnl_context.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -32,6 +34,7 @@ constexpr size_t kMaxEntries = 4096;
 
 struct Cache {
   std::unordered_map<PrimitiveKey, CachedPrimitive, KeyHash> entries;
+  int threads = 0;  // the OpenMP thread count the entries were created under
   int64_t hits = 0, misses = 0;
 };
 
@@ -54,6 +57,14 @@ dnnl::stream& stream() {
 
 CachedPrimitive& cached(const PrimitiveKey& key, const std::function<CachedPrimitive()>& make) {
   Cache& cache = thread_cache();
+  // A primitive splits its work for the thread count it was created under,
+  // and the split decides the order of its sums: one created before a
+  // set_num_threads would go on computing as the old count did, and a run's
+  // bits would depend on its history. A new count starts the cache over.
+  if (int threads = omp_get_max_threads(); threads != cache.threads) {
+    cache.entries.clear();
+    cache.threads = threads;
+  }
   auto it = cache.entries.find(key);
   if (it != cache.entries.end()) {
     ++cache.hits;
