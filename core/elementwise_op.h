@@ -19,6 +19,8 @@ Tensor map_values(const Tensor& x, Op op) {
 /// out = op(a, b) with NumPy broadcasting; `name` appears in shape errors.
 template <class Op>
 Tensor zip_values(const Tensor& a, const Tensor& b, const char* name, Op op) {
+  if (!a.defined() || !b.defined())
+    fail(name, ": the ", a.defined() ? "second" : "first", " operand is an undefined tensor");
   Shape shape = a.shape() == b.shape() ? a.shape() : broadcast_shapes(a.shape(), b.shape(), name);
   Tensor out = Tensor::empty(shape);
   kernels::binary_loop(a.data(), a.shape(), b.data(), b.shape(), out.data(), shape, op);

@@ -19,10 +19,23 @@ double projected(const Tensor& y, const std::vector<float>& v) {
 
 GradcheckResult gradcheck(const TensorFunction& f, const std::vector<Tensor>& inputs,
                           GradcheckOptions options) {
+  if (!(options.eps > 0) || !std::isfinite(options.eps) || !(options.atol >= 0) || !(options.rtol >= 0))
+    fail("gradcheck: expected eps > 0 (finite), atol >= 0 and rtol >= 0, got eps=", options.eps,
+         " atol=", options.atol, " rtol=", options.rtol);
   std::vector<Tensor> xs;  // fresh leaves, so the caller's tensors keep their .grad()
-  for (const Tensor& in : inputs) xs.push_back(in.detach().clone().requires_grad_(in.requires_grad()));
+  bool any = false;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    if (!inputs[k].defined()) fail("gradcheck: input ", k, " is an undefined tensor");
+    xs.push_back(inputs[k].detach().clone().requires_grad_(inputs[k].requires_grad()));
+    any = any || inputs[k].requires_grad();
+  }
+  if (!any)
+    fail("gradcheck: none of the ", inputs.size(), " inputs requires grad, so there is nothing to check");
 
   Tensor y = f(xs);
+  if (!y.defined()) fail("gradcheck: f returned an undefined tensor");
+  if (!y.requires_grad())
+    fail("gradcheck: f's output (shape ", y.shape(), ") does not depend on any input that requires grad");
   std::mt19937 rng(1234);
   std::uniform_real_distribution<float> dist(0.5f, 1.5f);
   std::vector<float> v(y.numel());

@@ -94,7 +94,7 @@ Tensor squeeze(const Tensor& x, int64_t dim);
 Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1);  ///< copies
 /// Reorders the dims (copies): out.shape[i] = x.shape[dims[i]].
 Tensor permute(const Tensor& x, const std::vector<int64_t>& dims);
-/// Broadcasts x to `shape` (copies); the gradient sums back.
+/// Broadcasts x to `shape` (copies); -1 keeps a dim's size, as in PyTorch. The gradient sums back.
 Tensor expand(const Tensor& x, const Shape& shape);
 /// The slice [start, start + length) along dim (copies).
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);

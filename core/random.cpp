@@ -33,6 +33,7 @@ void Generator::normal(float* out, int64_t n, float mean, float std) {
 }
 
 uint64_t Generator::below(uint64_t n) {
+  if (n == 0) fail("Generator::below: n must be at least 1 (a number in [0, n) is drawn), got 0");
   std::lock_guard<std::mutex> lock(mutex_);
   return std::uniform_int_distribution<uint64_t>(0, n - 1)(engine_);
 }
