@@ -4,6 +4,7 @@
 // slopes in training, kept for the backward; a fixed slope in evaluation) and
 // swish with a learnable β (loops: oneDNN would bake each new β into a new primitive).
 #include <cmath>
+#include <string>
 
 #include "core/kernels/activation_loops.h"
 #include "core/kernels/eltwise.h"
@@ -31,7 +32,8 @@ Tensor prelu(const Tensor& x, const Tensor& weight) {
   int64_t wn = weight.numel();
   if (wn != 1 && wn != channels)
     fail("prelu: weight has ", wn, " parameters but the input has ", channels, " channels (input ", x.shape(),
-         ", channels are dim 1); expected 1 or ", channels);
+         ", channels are dim 1); expected ",
+         channels == 1 ? std::string("1") : "1 or " + std::to_string(channels));
   int64_t batch = x.dim() >= 2 ? x.size(0) : 1;
   int64_t inner = channels * batch == 0 ? 0 : x.numel() / (batch * channels);
   Tensor y = Tensor::empty(x.shape());

@@ -79,7 +79,10 @@ RReLU::RReLU(float lower, float upper) : lower(lower), upper(upper) {
 }
 std::string RReLU::extra_repr() const { return "lower=" + shortest(lower) + ", upper=" + shortest(upper); }
 
-Swish::Swish(float beta) { this->beta = register_parameter("beta", full({1}, beta)); }
+Swish::Swish(float beta) {
+  if (!std::isfinite(beta)) fail("Swish: beta must be finite, got ", beta);
+  this->beta = register_parameter("beta", full({1}, beta));
+}
 std::string Swish::extra_repr() const { return "beta=" + py_float(beta.item()); }
 
 Maxout::Maxout(int64_t in_features, int64_t out_features, int64_t pieces)

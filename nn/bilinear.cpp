@@ -29,6 +29,9 @@ Tensor bilinear(const Tensor& x1, const Tensor& x2, const Tensor& weight, const 
   if (weight.dim() != 3)
     fail("bilinear: weight must have 3 dims [out, in1, in2], got shape ", weight.shape());
   int64_t out = weight.size(0), in1 = weight.size(1), in2 = weight.size(2);
+  if (x1.dim() < 1 || x2.dim() < 1)
+    fail("bilinear: inputs must have at least 1 dim ([..., in1] and [..., in2]), got x1 ", x1.shape(),
+         " and x2 ", x2.shape());
   if (x1.dim() < 1 || x2.dim() < 1 || x1.dim() != x2.dim() ||
       !std::equal(x1.shape().begin(), x1.shape().end() - 1, x2.shape().begin()))
     fail("bilinear: x1 and x2 must have the same leading dims, got x1 ", x1.shape(), " and x2 ", x2.shape());

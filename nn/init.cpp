@@ -52,6 +52,8 @@ void check_defined(const Tensor& tensor, const char* op) {
 
 Tensor uniform_(Tensor tensor, double a, double b) {
   check_defined(tensor, "uniform_");
+  if (!(a <= b) || !std::isfinite(b - a))
+    fail("uniform_: expected a finite range [a, b) with a <= b, got a=", a, " b=", b);
   NoGradGuard no_grad;
   default_generator().uniform(tensor.data(), tensor.numel(), static_cast<float>(a), static_cast<float>(b));
   return tensor;
@@ -59,6 +61,8 @@ Tensor uniform_(Tensor tensor, double a, double b) {
 
 Tensor normal_(Tensor tensor, double mean, double std) {
   check_defined(tensor, "normal_");
+  if (!std::isfinite(mean) || !(std >= 0.0) || !std::isfinite(std))
+    fail("normal_: expected a finite mean and a finite std >= 0, got mean=", mean, " std=", std);
   NoGradGuard no_grad;
   default_generator().normal(tensor.data(), tensor.numel(), static_cast<float>(mean),
                              static_cast<float>(std));
@@ -76,6 +80,8 @@ Tensor zeros_(Tensor tensor) { return constant_(std::move(tensor), 0.0); }
 Tensor ones_(Tensor tensor) { return constant_(std::move(tensor), 1.0); }
 
 Tensor xavier_uniform_(Tensor tensor, double gain) {
+  if (tensor.defined() && tensor.numel() == 0)
+    return tensor;  // nothing to draw (and fan_in + fan_out may be 0)
   auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(tensor);
   double std = gain * std::sqrt(2.0 / static_cast<double>(fan_in + fan_out));
   double bound = std::sqrt(3.0) * std;  // U(−b, b) has standard deviation b/√3
@@ -83,6 +89,8 @@ Tensor xavier_uniform_(Tensor tensor, double gain) {
 }
 
 Tensor xavier_normal_(Tensor tensor, double gain) {
+  if (tensor.defined() && tensor.numel() == 0)
+    return tensor;  // nothing to draw (and fan_in + fan_out may be 0)
   auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(tensor);
   double std = gain * std::sqrt(2.0 / static_cast<double>(fan_in + fan_out));
   return normal_(std::move(tensor), 0.0, std);

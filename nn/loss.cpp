@@ -162,14 +162,16 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
 
 namespace ember::nn {
 
-Loss::Loss(std::string reduction) : reduction(std::move(reduction)) {
-  detail::parse_reduction(this->reduction, "Loss");
+Loss::Loss(std::string reduction, const char* name) : reduction(std::move(reduction)) {
+  detail::parse_reduction(this->reduction, name);
 }
 
-SmoothL1Loss::SmoothL1Loss(std::string reduction, float beta) : Loss(std::move(reduction)), beta(beta) {}
-HuberLoss::HuberLoss(std::string reduction, float delta) : Loss(std::move(reduction)), delta(delta) {}
+SmoothL1Loss::SmoothL1Loss(std::string reduction, float beta)
+    : Loss(std::move(reduction), "SmoothL1Loss"), beta(beta) {}
+HuberLoss::HuberLoss(std::string reduction, float delta)
+    : Loss(std::move(reduction), "HuberLoss"), delta(delta) {}
 CrossEntropyLoss::CrossEntropyLoss(std::string reduction, float label_smoothing)
-    : Loss(std::move(reduction)), label_smoothing(label_smoothing) {}
+    : Loss(std::move(reduction), "CrossEntropyLoss"), label_smoothing(label_smoothing) {}
 
 Tensor MSELoss::forward(const Tensor& input, const Tensor& target) {
   return F::mse_loss(input, target, reduction);

@@ -49,7 +49,8 @@ namespace ember::nn {
 /// The base of the loss modules: called with (input, target).
 class Loss : public Module {
  public:
-  explicit Loss(std::string reduction);
+  /// `name` is the module's, for the message when reduction is invalid.
+  Loss(std::string reduction, const char* name);
   using Module::forward;
   using Module::operator();
   virtual Tensor forward(const Tensor& input, const Tensor& target) = 0;
@@ -60,7 +61,7 @@ class Loss : public Module {
 
 class MSELoss : public Loss {
  public:
-  explicit MSELoss(std::string reduction = "mean") : Loss(std::move(reduction)) {}
+  explicit MSELoss(std::string reduction = "mean") : Loss(std::move(reduction), "MSELoss") {}
   using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
   std::string name() const override { return "MSELoss"; }
@@ -68,7 +69,7 @@ class MSELoss : public Loss {
 
 class L1Loss : public Loss {
  public:
-  explicit L1Loss(std::string reduction = "mean") : Loss(std::move(reduction)) {}
+  explicit L1Loss(std::string reduction = "mean") : Loss(std::move(reduction), "L1Loss") {}
   using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
   std::string name() const override { return "L1Loss"; }
@@ -103,7 +104,7 @@ class CrossEntropyLoss : public Loss {
 
 class NLLLoss : public Loss {
  public:
-  explicit NLLLoss(std::string reduction = "mean") : Loss(std::move(reduction)) {}
+  explicit NLLLoss(std::string reduction = "mean") : Loss(std::move(reduction), "NLLLoss") {}
   using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
   std::string name() const override { return "NLLLoss"; }
@@ -111,7 +112,7 @@ class NLLLoss : public Loss {
 
 class BCELoss : public Loss {
  public:
-  explicit BCELoss(std::string reduction = "mean") : Loss(std::move(reduction)) {}
+  explicit BCELoss(std::string reduction = "mean") : Loss(std::move(reduction), "BCELoss") {}
   using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
   std::string name() const override { return "BCELoss"; }
@@ -119,7 +120,8 @@ class BCELoss : public Loss {
 
 class BCEWithLogitsLoss : public Loss {
  public:
-  explicit BCEWithLogitsLoss(std::string reduction = "mean") : Loss(std::move(reduction)) {}
+  explicit BCEWithLogitsLoss(std::string reduction = "mean")
+      : Loss(std::move(reduction), "BCEWithLogitsLoss") {}
   using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
   std::string name() const override { return "BCEWithLogitsLoss"; }
