@@ -30,9 +30,18 @@ void LRScheduler::set_state(const State& state) {
   optimizer_.set_lr(last_lr_);
 }
 
+namespace {
+// PyTorch does not check gamma; ember does, because a negative or non-finite lr is refused by the
+// optimizer at some later step, far from the cause.
+void check_gamma(double gamma, const char* scheduler) {
+  if (!(gamma >= 0) || !std::isfinite(gamma)) fail(scheduler, ": gamma must be finite and >= 0, got ", gamma);
+}
+}  // namespace
+
 StepLR::StepLR(Optimizer& optimizer, int64_t step_size, double gamma)
     : LRScheduler(optimizer, "StepLR"), step_size_(step_size), gamma_(gamma) {
   if (step_size <= 0) fail("StepLR: step_size must be positive, got ", step_size);
+  check_gamma(gamma, "StepLR");
   initial_step();
 }
 
@@ -44,6 +53,7 @@ double StepLR::get_lr() const {
 
 MultiStepLR::MultiStepLR(Optimizer& optimizer, std::vector<int64_t> milestones, double gamma)
     : LRScheduler(optimizer, "MultiStepLR"), milestones_(std::move(milestones)), gamma_(gamma) {
+  check_gamma(gamma, "MultiStepLR");
   initial_step();
 }
 
@@ -56,6 +66,7 @@ double MultiStepLR::get_lr() const {
 
 ExponentialLR::ExponentialLR(Optimizer& optimizer, double gamma)
     : LRScheduler(optimizer, "ExponentialLR"), gamma_(gamma) {
+  check_gamma(gamma, "ExponentialLR");
   initial_step();
 }
 
@@ -67,6 +78,9 @@ double ExponentialLR::get_lr() const {
 CosineAnnealingLR::CosineAnnealingLR(Optimizer& optimizer, int64_t T_max, double eta_min)
     : LRScheduler(optimizer, "CosineAnnealingLR"), T_max_(T_max), eta_min_(eta_min) {
   if (T_max <= 0) fail("CosineAnnealingLR: T_max must be positive, got ", T_max);
+  // A negative floor would drive the lr below 0, which the optimizer refuses mid-run.
+  if (!(eta_min >= 0) || !std::isfinite(eta_min))
+    fail("CosineAnnealingLR: eta_min must be finite and >= 0, got ", eta_min);
   initial_step();
 }
 

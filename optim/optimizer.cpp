@@ -1,6 +1,7 @@
 #include "optim/optimizer.h"
 
 #include <cmath>
+#include <map>
 
 #include "core/error.h"
 
@@ -9,10 +10,15 @@ namespace ember::optim {
 Optimizer::Optimizer(std::vector<Tensor> params, double lr, const char* name)
     : params_(std::move(params)), state_(params_.size()), lr_(lr), name_(name) {
   if (params_.empty()) fail(name_, ": got an empty parameter list");
+  std::map<const TensorImpl*, size_t> seen;
   for (size_t i = 0; i < params_.size(); ++i) {
     if (!params_[i].defined()) fail(name_, ": parameter ", i, " is an undefined tensor");
     if (!params_[i].is_leaf())
       fail(name_, ": can't optimize a non-leaf tensor (parameter ", i, ", shape ", params_[i].shape(), ")");
+    // A parameter listed twice would take two updates per step from one gradient.
+    if (auto [it, inserted] = seen.emplace(params_[i].impl(), i); !inserted)
+      fail(name_, ": parameter ", i, " is the same tensor as parameter ", it->second, " (shape ",
+           params_[i].shape(), "); list each parameter once");
   }
   set_lr(lr);
 }
