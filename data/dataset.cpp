@@ -14,6 +14,7 @@ int64_t row_width(const Tensor& t) { return t.size(0) == 0 ? 0 : t.numel() / t.s
 }  // namespace
 
 std::vector<int64_t> permutation(int64_t n, uint64_t seed) {
+  if (n < 0) fail("permutation: n must be >= 0, got ", n);
   Generator gen(seed);
   std::vector<int64_t> p(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) p[i] = i;
@@ -48,6 +49,8 @@ DatasetSplit train_test_split(const Dataset& d, int64_t test_size, uint64_t seed
 
 std::vector<int64_t> class_counts(const Dataset& d) {
   validate(d);
+  if (!d.is_classification())
+    fail("class_counts: dataset ", d.name, " has no classes (num_classes 0: a regression dataset)");
   std::vector<int64_t> counts(static_cast<size_t>(d.num_classes), 0);
   const float* t = d.targets.data();
   for (int64_t i = 0; i < d.size(); ++i) ++counts[static_cast<size_t>(t[i])];
@@ -88,7 +91,8 @@ Normalization compute_normalization(const Dataset& d) {
 }
 
 void normalize_(Dataset& d, Normalization n) {
-  if (!(n.std > 0)) fail("normalize_: std must be positive, got ", n.std);
+  if (!(n.std > 0) || !std::isfinite(n.std) || !std::isfinite(n.mean))
+    fail("normalize_: std must be positive (mean and std finite), got mean=", n.mean, " std=", n.std);
   float* x = d.inputs.data();
   const int64_t count = d.inputs.numel();
   for (int64_t i = 0; i < count; ++i) x[i] = (x[i] - n.mean) / n.std;  // as torchvision's Normalize

@@ -121,6 +121,8 @@ Dataset make_checkerboard(int64_t n, int64_t cells, float noise, uint64_t seed) 
 }
 
 Dataset make_xor(int64_t n, float noise, uint64_t seed) {
+  check_n(n, "make_xor");  // checked here so that the message names make_xor, not make_checkerboard
+  check_noise(noise, "make_xor");
   Dataset d = make_checkerboard(n, 2, noise, seed);
   d.name = "xor";
   return d;
