@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstring>
 #include <iomanip>
+#include <limits>
+#include <new>
 #include <ostream>
 #include <sstream>
 #include <utility>
@@ -19,8 +21,21 @@ namespace ember {
 Tensor Tensor::empty(const Shape& shape) {
   for (int64_t s : shape)
     if (s < 0) fail("empty: negative size in shape ", shape);
+  // numel_of would wrap around silently, and a too-small buffer would be handed out.
+  int64_t n = 1;
+  bool has_zero = std::find(shape.begin(), shape.end(), 0) != shape.end();
+  for (int64_t s : shape)
+    if (!has_zero && (__builtin_mul_overflow(n, s, &n) ||
+                      n > std::numeric_limits<int64_t>::max() / int64_t{sizeof(float)}))
+      fail("empty: shape ", shape, " has more elements than a tensor can hold");
+  if (has_zero) n = 0;
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(static_cast<size_t>(numel_of(shape)));
+  try {
+    impl->storage = std::make_shared<Storage>(static_cast<size_t>(n));
+  } catch (const std::bad_alloc&) {
+    fail("empty: out of memory allocating ", n, " floats (", static_cast<double>(n) * sizeof(float) / 1e9,
+         " GB) for shape ", shape);
+  }
   impl->shape = shape;
   return Tensor(std::move(impl));
 }
