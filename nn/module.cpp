@@ -2,6 +2,7 @@
 
 #include <ostream>
 #include <sstream>
+#include <unordered_set>
 
 namespace ember::nn {
 
@@ -9,21 +10,34 @@ Tensor Module::forward(const Tensor& input) {
   fail(name(), ": forward(x) with one input (shape ", input.shape(), ") is not defined for this module");
 }
 
-void Module::collect(const std::string& prefix, bool buffers, std::vector<std::pair<std::string, Tensor>>& out) const {
+void Module::collect(const std::string& prefix, bool buffers,
+                     std::vector<std::pair<std::string, Tensor>>& out) const {
   for (const auto& [n, t] : buffers ? buffers_ : parameters_)
     if (t.defined()) out.emplace_back(prefix + n, t);
   for (const auto& [n, child] : children_) child->collect(prefix + n + ".", buffers, out);
 }
 
+namespace {
+// A tensor reached twice (a layer used at two places of a model, weights tied
+// by hand) is listed once, under its first name, as PyTorch's
+// named_parameters() does: an optimizer must not step it twice.
+void drop_repeats(std::vector<std::pair<std::string, Tensor>>& named) {
+  std::unordered_set<const TensorImpl*> seen;
+  std::erase_if(named, [&](const auto& entry) { return !seen.insert(entry.second.impl()).second; });
+}
+}  // namespace
+
 std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
   std::vector<std::pair<std::string, Tensor>> out;
   collect("", false, out);
+  drop_repeats(out);
   return out;
 }
 
 std::vector<std::pair<std::string, Tensor>> Module::named_buffers() const {
   std::vector<std::pair<std::string, Tensor>> out;
   collect("", true, out);
+  drop_repeats(out);
   return out;
 }
 
@@ -89,7 +103,8 @@ std::string Module::to_string() const {
 }
 
 std::ostream& operator<<(std::ostream& out, const Module& module) {
-  return out << module.to_string() << "\n" << "Total parameters: " << module.num_parameters() << "\n";
+  return out << module.to_string() << "\n"
+             << "Total parameters: " << module.num_parameters() << "\n";
 }
 
 }  // namespace ember::nn

@@ -214,3 +214,21 @@ TEST(Init, FansBoundsAndSpreads) {
   manual_seed(11);
   EXPECT_EQ(nn::Linear(5, 3).weight.to_vector(), first);
 }
+
+TEST(Module, ALayerUsedTwiceIsListedOnceAndTrains) {
+  // Weight sharing: the same Linear at two places of a Sequential. Its
+  // parameters are listed once, under the first name (PyTorch's
+  // named_parameters()), so an optimizer accepts them and steps them once.
+  auto shared = std::make_shared<nn::Linear>(3, 3);
+  nn::Sequential model{shared, std::make_shared<nn::Tanh>(), shared};
+  auto named = model.named_parameters();
+  ASSERT_EQ(named.size(), 2u);
+  EXPECT_EQ(named[0].first, "0.weight");
+  EXPECT_EQ(named[1].first, "0.bias");
+  optim::SGD opt(model.parameters(), optim::SGDOptions{.lr = 0.1f});
+  std::vector<float> before = shared->weight.to_vector();
+  model(ones({2, 3})).sum().backward();
+  opt.step();
+  std::vector<float> after = shared->weight.to_vector(), grad = shared->weight.grad().to_vector();
+  for (size_t i = 0; i < before.size(); ++i) EXPECT_FLOAT_EQ(after[i], before[i] - 0.1f * grad[i]);
+}
