@@ -111,12 +111,13 @@ IdxArray read_checked(const std::string& path, int64_t want_ndims, const char* w
     const uint8_t* b = &header[4 * d];
     int64_t size = (int64_t{b[0]} << 24) | (int64_t{b[1]} << 16) | (int64_t{b[2]} << 8) | int64_t{b[3]};
     out.dims.push_back(size);
-    count *= size;
     // 2^34 bytes is far beyond any real IDX file; a bigger product is a corrupt
-    // header, and checking here keeps the product from overflowing.
-    if (count > (int64_t{1} << 34))
+    // header. Checked before multiplying, so the product cannot overflow.
+    constexpr int64_t limit = int64_t{1} << 34;
+    if (size != 0 && count > limit / size)
       fail("idx: ", path, ": header sizes ", Shape(out.dims),
            "... describe more than 2^34 values; corrupt header?");
+    count *= size;
   }
   const int64_t header_bytes = 4 + 4 * ndims;
   std::string data_words = std::string(what).empty() ? "data" : std::string(what) + " data";
@@ -128,10 +129,21 @@ IdxArray read_checked(const std::string& path, int64_t want_ndims, const char* w
     if (!ec && size != header_bytes + count)
       fail("idx: ", path, ": expected ", count, " bytes of ", data_words, " (", Shape(out.dims),
            ") after the ", header_bytes, "-byte header, file has ", size - header_bytes);
+    if (!ec) out.bytes.reserve(static_cast<size_t>(count));  // the size is checked: one allocation
   }
 
-  out.bytes.resize(static_cast<size_t>(count));
-  got = read_bytes(file.get(), path, out.bytes.data(), count, error);
+  // Until the bytes arrive, the header's count is only a claim: a 30-byte gzip
+  // file can announce 2^34 values. The buffer grows as data is read, so memory
+  // follows what the file really holds.
+  constexpr int64_t chunk = int64_t{1} << 20;
+  got = 0;
+  while (got < count) {
+    const int64_t want = std::min(chunk, count - got);
+    out.bytes.resize(static_cast<size_t>(got + want));
+    const int64_t arrived = read_bytes(file.get(), path, out.bytes.data() + got, want, error);
+    got += arrived;
+    if (arrived < want) break;
+  }
   if (corrupt(error))
     fail("idx: ", path, ": corrupt gzip data after ", got, " of ", count, " bytes of ", data_words,
          " (zlib: ", error, ")");
