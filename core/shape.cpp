@@ -7,6 +7,9 @@
 namespace ember {
 
 int64_t numel_of(const Shape& shape) {
+  // A zero size means no elements, however large the others: multiplying them
+  // first could overflow (reshape and empty accept [2^62, 4, 0]).
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
   int64_t n = 1;
   for (int64_t s : shape) n *= s;
   return n;

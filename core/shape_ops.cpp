@@ -23,6 +23,8 @@ int64_t inner_size(const Shape& s, int64_t dim) {
 Shape inferred_shape(const Shape& shape, int64_t numel, const Shape& from) {
   Shape out = shape;
   int64_t known = 1, infer = -1;
+  // A product past int64 cannot equal any numel; a zero size makes it 0 whatever the order.
+  bool overflow = false, has_zero = false;
   for (size_t i = 0; i < out.size(); ++i) {
     if (out[i] == -1) {
       if (infer >= 0) fail("reshape: only one dim can be -1, got ", shape);
@@ -30,15 +32,21 @@ Shape inferred_shape(const Shape& shape, int64_t numel, const Shape& from) {
     } else if (out[i] < 0) {
       fail("reshape: invalid size ", out[i], " in shape ", shape);
     } else {
-      known *= out[i];
+      has_zero = has_zero || out[i] == 0;
+      overflow = __builtin_mul_overflow(known, out[i], &known) || overflow;
     }
   }
+  if (has_zero)
+    known = 0;
+  else if (overflow)
+    fail("reshape: shape ", shape, " is invalid for input of shape ", from, " (", numel, " elements)");
   if (infer >= 0) {
     if (known == 0 || numel % known != 0)
       fail("reshape: shape ", shape, " is invalid for input of shape ", from);
     out[infer] = numel / known;
+    known *= out[infer];
   }
-  if (numel_of(out) != numel)
+  if (known != numel)
     fail("reshape: shape ", shape, " is invalid for input of shape ", from, " (", numel, " elements)");
   return out;
 }
@@ -66,9 +74,10 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
 }
 
 Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
-  if (x.dim() == 0) return reshape(x, {1});
+  // A scalar's dims are checked too (only -1 and 0 name its one dim, as in PyTorch).
   start_dim = normalize_dim(start_dim, x.dim(), "flatten");
   end_dim = normalize_dim(end_dim, x.dim(), "flatten");
+  if (x.dim() == 0) return reshape(x, {1});
   if (start_dim > end_dim) fail("flatten: start_dim ", start_dim, " comes after end_dim ", end_dim);
   Shape shape(x.shape().begin(), x.shape().begin() + start_dim);
   int64_t merged = 1;
@@ -86,8 +95,8 @@ Tensor unsqueeze(const Tensor& x, int64_t dim) {
 }
 
 Tensor squeeze(const Tensor& x, int64_t dim) {
-  if (x.dim() == 0) return x;
   dim = normalize_dim(dim, x.dim(), "squeeze");
+  if (x.dim() == 0) return x;
   if (x.shape()[dim] != 1) return x;  // PyTorch leaves a dim that is not 1 alone
   Shape shape = x.shape();
   shape.erase(shape.begin() + dim);
@@ -170,9 +179,14 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   dim = normalize_dim(dim, x.dim(), "narrow");
   int64_t size = x.shape()[dim];
   if (start < 0) start += size;
-  if (start < 0 || length < 0 || start + length > size)
-    fail("narrow: slice [", start, ", ", start + length, ") is outside dim ", dim, " of size ", size,
-         " (shape ", x.shape(), ")");
+  if (start < 0 || length < 0 || length > size - start) {
+    // start + length may not fit in int64 (length near INT64_MAX): say it in words then.
+    std::string end = length <= INT64_MAX - std::max<int64_t>(start, 0)
+                          ? std::to_string(start + length)
+                          : std::to_string(start) + " + " + std::to_string(length);
+    fail("narrow: slice [", start, ", ", end, ") is outside dim ", dim, " of size ", size, " (shape ",
+         x.shape(), ")");
+  }
   Shape shape = x.shape();
   shape[dim] = length;
   Tensor y = Tensor::empty(shape);
