@@ -180,10 +180,11 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   int64_t size = x.shape()[dim];
   if (start < 0) start += size;
   if (start < 0 || length < 0 || length > size - start) {
-    // start + length may not fit in int64 (length near INT64_MAX): say it in words then.
-    std::string end = length <= INT64_MAX - std::max<int64_t>(start, 0)
-                          ? std::to_string(start + length)
-                          : std::to_string(start) + " + " + std::to_string(length);
+    // start + length may not fit in int64 (either near its limits): say it in words then.
+    int64_t sum = 0;
+    std::string end = __builtin_add_overflow(start, length, &sum)
+                          ? std::to_string(start) + " + " + std::to_string(length)
+                          : std::to_string(sum);
     fail("narrow: slice [", start, ", ", end, ") is outside dim ", dim, " of size ", size, " (shape ",
          x.shape(), ")");
   }
