@@ -11,6 +11,9 @@
 # libraries; the table shows the median samples/s. One-thread runs are pinned
 # to one core with taskset (dlib's BLAS would otherwise start its own threads);
 # OMP_NUM_THREADS is set for both, since dlib's BLAS is OpenBLAS on OpenMP.
+# Both sides run on OpenMP: if another process keeps a core busy, 2-thread runs
+# of either collapse (spinning barriers wait for a descheduled thread) — run on
+# an idle machine, or compare under OMP_WAIT_POLICY=passive (inherited by both).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 ember_build=${1:-$root/build}
@@ -28,6 +31,7 @@ rate() { sed -n 's/.* = \([0-9]*\) samples\/s.*/\1/p'; }
 accuracy() { sed -n 's/.*test accuracy \([0-9.]*\)%.*/\1/p'; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 echo "| optimizer | threads | dlib samples/s | ember samples/s | ember/dlib | dlib test acc | ember test acc |"
 echo "|---|---|---:|---:|---:|---:|---:|"
 for optimizer in adam sgd; do
