@@ -106,17 +106,20 @@ IdxArray read_checked(const std::string& path, int64_t want_ndims, const char* w
     fail("idx: ", path, ": file ends inside the header (", ndims, " dims need ", 4 + 4 * ndims,
          " bytes, found ", 4 + got, ")");
   IdxArray out;
-  int64_t count = 1;
+  int64_t count = 1, nonzero = 1;
   for (int64_t d = 0; d < ndims; ++d) {
     const uint8_t* b = &header[4 * d];
     int64_t size = (int64_t{b[0]} << 24) | (int64_t{b[1]} << 16) | (int64_t{b[2]} << 8) | int64_t{b[3]};
     out.dims.push_back(size);
     // 2^34 bytes is far beyond any real IDX file; a bigger product is a corrupt
-    // header. Checked before multiplying, so the product cannot overflow.
+    // header. Checked before multiplying, so the product cannot overflow, and on
+    // the sizes other than 0 as well, so that no product of dims can (rows * cols
+    // of a file of 0 images).
     constexpr int64_t limit = int64_t{1} << 34;
-    if (size != 0 && count > limit / size)
+    if (size != 0 && nonzero > limit / size)
       fail("idx: ", path, ": header sizes ", Shape(out.dims),
            "... describe more than 2^34 values; corrupt header?");
+    if (size != 0) nonzero *= size;
     count *= size;
   }
   const int64_t header_bytes = 4 + 4 * ndims;
