@@ -63,6 +63,21 @@ TEST(FuzzRegressions, IdxHugeDimsAreRejectedBeforeTheirProductOverflows) {
                 ": header sizes [4294967295, 4294967295]... describe more than 2^34 values; corrupt header?");
 }
 
+// fuzz/corpus/idx/regression_zero_images_huge_rows_cols: 0 images of 4278190083 x
+// 2495209077 pixels passed the 2^34 check (0 values) and rows * cols overflowed.
+TEST(FuzzRegressions, IdxEmptyFileWithHugeImageSizesIsRejected) {
+  const std::vector<uint8_t> bytes{0x00, 0x00, 0x08, 0x03, 0x00, 0x00, 0x00, 0x00,
+                                   0xff, 0x00, 0x00, 0x03, 0x94, 0xb9, 0xde, 0x75};
+  const std::string path = write_file("empty.idx", bytes);
+  EXPECT_EQ(
+      error_of([&] { data::read_idx_images(path, true); }),
+      "idx: " + path +
+          ": header sizes [0, 4278190083, 2495209077]... describe more than 2^34 values; corrupt header?");
+  // A file of 0 real-sized images is still fine.
+  const std::vector<uint8_t> no_images{0x00, 0x00, 0x08, 0x03, 0, 0, 0, 0, 0, 0, 0, 28, 0, 0, 0, 28};
+  EXPECT_EQ(data::read_idx_images(write_file("none.idx", no_images), true).shape(), Shape({0, 784}));
+}
+
 // fuzz_ops: flatten and squeeze of a 0-dim tensor ignored their dims and
 // returned a result where PyTorch raises "Dimension out of range".
 TEST(FuzzRegressions, ScalarFlattenAndSqueezeCheckTheirDims) {
