@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "core/elementwise_op.h"
+#include "core/kernels/parallel.h"
 #include "core/node.h"
 #include "core/ops.h"
 
@@ -164,7 +165,9 @@ Tensor expand(const Tensor& x, const Shape& sizes) {
   if (x.shape() == shape) return x;
   Tensor y = Tensor::empty(shape);
   if (x.numel() == 1) {  // a scalar everywhere: sum's backward, the common case
-    std::fill_n(y.data(), y.numel(), x.item());
+    float value = x.item();
+    float* out = y.data();
+    kernels::parallel_for(y.numel(), [out, value](int64_t b, int64_t e) { std::fill(out + b, out + e, value); });
   } else {
     float zero = 0.0f;
     kernels::binary_loop(x.data(), x.shape(), &zero, Shape{}, y.data(), shape,

@@ -161,12 +161,17 @@ Tensor tanh(const Tensor& x) {
   return eltwise_op("TanhBackward", x, Eltwise::tanh_use_dst, true);
 }
 
-// logsigmoid = −ln(1 + e⁻ˣ); logsigmoid' = σ(−x) = 1 − σ(x). A loop redoes the
-// far right tail, where oneDNN's value is off by up to 8e-6 (see activation_loops.h).
+// logsigmoid = −ln(1 + e⁻ˣ); logsigmoid' = σ(−x) = 1 − σ(x). The far right
+// tail (x > 5), where oneDNN's value is off by up to 8e-6, is redone from
+// e⁻ˣ (see activation_loops.h).
 Tensor logsigmoid(const Tensor& x) {
   check_defined(x, "logsigmoid");
   Tensor y = eltwise(x, Eltwise::logsigmoid);
-  kernels::logsigmoid_finish(x.data(), y.data(), y.numel());
+  if (kernels::logsigmoid_needs_tail(x.data(), x.numel())) {
+    Tensor u = Tensor::empty(x.shape());  // e^(−x)
+    kernels::eltwise_forward_scaled(Eltwise::exp, -1.0f, x.data(), u.data(), u.numel());
+    kernels::logsigmoid_tail(x.data(), u.data(), y.data(), y.numel());
+  }
   if (needs_grad(x))
     record("LogSigmoidBackward", y, {x},
            [x = x.detach()](const Tensor& g) { return grads(eltwise_grad(x, g, Eltwise::logsigmoid)); });
@@ -221,14 +226,18 @@ Tensor gelu(const Tensor& x, std::string_view approximate) {
 
 // softplus = ln(1 + e^(βx))/β, and x where βx > threshold (PyTorch's switch
 // to the linear asymptote); softplus' = σ(βx), and 1 beyond the threshold.
-// oneDNN 2.6's soft_relu has no β, so it runs on βx (eltwise_linear), and a
-// loop divides by β and applies the threshold.
+// oneDNN 2.6's soft_relu has no β, so it runs on βx, and a loop divides by β,
+// applies the threshold and redoes the far-left tail from e^(βx).
 Tensor softplus(const Tensor& x, float beta, float threshold) {
   check_defined(x, "softplus");
   if (beta == 0 || !std::isfinite(beta)) fail("softplus: beta must be finite and nonzero, got ", beta);
-  Tensor y = beta == 1.0f ? eltwise(x, Eltwise::soft_relu) : eltwise(x, Eltwise::linear, beta);
-  if (beta != 1.0f) kernels::eltwise_forward(Eltwise::soft_relu, 0, 0, y.data(), y.data(), y.numel());
-  kernels::softplus_finish(x.data(), y.data(), y.numel(), beta, threshold);
+  Tensor y = Tensor::empty(x.shape());
+  kernels::eltwise_forward_scaled(Eltwise::soft_relu, beta, x.data(), y.data(), y.numel());
+  if (kernels::softplus_finish(x.data(), y.data(), y.numel(), beta, threshold)) {
+    Tensor u = Tensor::empty(x.shape());  // e^(βx), for the far-left tail
+    kernels::eltwise_forward_scaled(Eltwise::exp, beta, x.data(), u.data(), u.numel());
+    kernels::softplus_tail(x.data(), u.data(), y.data(), y.numel(), beta);
+  }
   if (needs_grad(x))
     record("SoftplusBackward", y, {x}, [x = x.detach(), beta, threshold](const Tensor& g) {
       Tensor bx = beta == 1.0f ? x : eltwise(x, Eltwise::linear, beta);

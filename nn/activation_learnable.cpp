@@ -88,7 +88,17 @@ Tensor rrelu(const Tensor& x, float lower, float upper, bool training) {
   return y;
 }
 
-// swish = x·σ(βx) (loops; F::silu is the oneDNN eltwise_swish with β = 1);
+namespace {
+// σ(βx): a loop scales, oneDNN's logistic (which does not depend on β) follows.
+Tensor sigmoid_of_scaled(const Tensor& x, float beta) {
+  Tensor s = Tensor::empty(x.shape());
+  kernels::eltwise_forward_scaled(kernels::Eltwise::logistic, beta, x.data(), s.data(), x.numel());
+  return s;
+}
+}  // namespace
+
+// swish = x·σ(βx), σ(βx) kept for the backward (F::silu is the oneDNN
+// eltwise_swish with β = 1);
 // ∂/∂x = σ(βx)(1 + βx(1 − σ(βx))), ∂/∂β = x²·σ(βx)(1 − σ(βx)), summed.
 Tensor swish(const Tensor& x, const Tensor& beta) {
   check_defined(x, "swish");
@@ -97,17 +107,20 @@ Tensor swish(const Tensor& x, const Tensor& beta) {
          beta.defined() ? shape_str(beta.shape()) : "undefined");
   float b = beta.item();
   Tensor y = Tensor::empty(x.shape());
-  kernels::swish_forward(x.data(), y.data(), y.numel(), b);
+  Tensor s = sigmoid_of_scaled(x, b);
+  kernels::swish_forward(x.data(), s.data(), y.data(), y.numel());
   if (needs_grad(x, beta))
-    record("SwishBackward", y, {x, beta},
-           [x = x.detach(), b, beta_shape = beta.shape(), want_beta = beta.requires_grad()](const Tensor& g) {
-             Tensor dx = Tensor::empty(x.shape()), dbeta;
-             kernels::swish_backward(x.data(), g.data(), dx.data(), dx.numel(), b);
-             if (want_beta)
-               dbeta = full(beta_shape,
-                            static_cast<float>(kernels::swish_beta_grad(x.data(), g.data(), x.numel(), b)));
-             return grads(dx, dbeta);
-           });
+    record(
+        "SwishBackward", y, {x, beta},
+        [x = x.detach(), s, b, beta_shape = beta.shape(), want_beta = beta.requires_grad()](const Tensor& g) {
+          Tensor dx = Tensor::empty(x.shape()), dbeta;
+          kernels::swish_backward(x.data(), s.data(), g.data(), dx.data(), dx.numel(), b);
+          if (want_beta)
+            dbeta =
+                full(beta_shape,
+                     static_cast<float>(kernels::swish_beta_grad(x.data(), s.data(), g.data(), x.numel())));
+          return grads(dx, dbeta);
+        });
   return y;
 }
 

@@ -4,6 +4,7 @@
 // viewed as [outer, size, inner] with the op over the middle; a 0-dim tensor
 // is one row of one element, as in PyTorch.
 #include "core/kernels/activation_loops.h"
+#include "core/kernels/eltwise.h"
 #include "core/kernels/softmax.h"
 #include "core/node.h"
 #include "core/ops.h"
@@ -61,6 +62,17 @@ Tensor softmin(const Tensor& x, int64_t dim) {
   return softmax_family("softmin", "SoftminBackward", x, dim, false, true);
 }
 
+// σ over every element of x on oneDNN's logistic primitive (no autograd): glu
+// needs it only for the gates, but one pass over all of x is one primitive
+// call, where the gates alone are one strided slice per outer index.
+namespace {
+Tensor sigmoid_of(const Tensor& x) {
+  Tensor s = Tensor::empty(x.shape());
+  kernels::eltwise_forward(kernels::Eltwise::logistic, 0, 0, x.data(), s.data(), x.numel());
+  return s;
+}
+}  // namespace
+
 // glu(a‖b) = a·σ(b) (Dauphin et al. 2017): the first half gated by the second.
 // ∂/∂a = σ(b), ∂/∂b = a·σ(b)(1 − σ(b)); the backward reads the input.
 Tensor glu(const Tensor& x, int64_t dim) {
@@ -74,11 +86,12 @@ Tensor glu(const Tensor& x, int64_t dim) {
   Shape out_shape = x.shape();
   out_shape[d] = r.size / 2;
   Tensor y = Tensor::empty(out_shape);
-  kernels::glu_forward(x.data(), y.data(), r.outer, r.size / 2, r.inner);
+  Tensor s = sigmoid_of(x);
+  kernels::glu_forward(x.data(), s.data(), y.data(), r.outer, r.size / 2, r.inner);
   if (needs_grad(x))
     record("GluBackward", y, {x}, [x = x.detach(), r](const Tensor& g) {
-      Tensor dx = Tensor::empty(x.shape());
-      kernels::glu_backward(x.data(), g.data(), dx.data(), r.outer, r.size / 2, r.inner);
+      Tensor dx = Tensor::empty(x.shape()), s = sigmoid_of(x);
+      kernels::glu_backward(x.data(), s.data(), g.data(), dx.data(), r.outer, r.size / 2, r.inner);
       return grads(dx);
     });
   return y;

@@ -3,6 +3,7 @@
 #include "core/kernels/activation_loops.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "core/kernels/parallel.h"
@@ -33,10 +34,54 @@ void map2(const float* x, const float* dy, float* dx, int64_t n, F f) {
   });
 }
 
-float sigmoid(float v) {
-  if (v >= 0) return 1.0f / (1.0f + std::exp(-v));
-  float e = std::exp(v);
-  return e / (1.0f + e);
+// out[i] = f(a[i], b[i], out[i]): a two-input update of out, same rules as map2.
+template <class F>
+void map3(const float* a, const float* b, float* out, int64_t n, F f) {
+  parallel_for(n, [a, b, out, f](int64_t begin, int64_t end) {
+    const float *in1 = a, *in2 = b;
+    float* io = out;
+    F op = f;
+    for (int64_t i = begin; i < end; ++i) io[i] = op(in1[i], in2[i], io[i]);
+  });
+}
+
+// Σ term(i) over [0, n): sixteen independent float partial sums per block
+// (the compiler keeps them in vector registers; one double sum would be a
+// serial chain of adds), flushed into a double every block for accuracy.
+template <class Term>
+double blocked_sum(int64_t n, Term term) {
+  constexpr int64_t kLanes = 16, kBlock = 4096;
+  double total = 0;
+  for (int64_t start = 0; start < n; start += kBlock) {
+    int64_t end = std::min(n, start + kBlock), i = start;
+    float partial[kLanes] = {};
+    for (; i + kLanes <= end; i += kLanes)
+      for (int64_t j = 0; j < kLanes; ++j) partial[j] += term(i + j);
+    for (; i < end; ++i) total += term(i);
+    for (float p : partial) total += p;
+  }
+  return total;
+}
+
+// log1p(u) for 0 <= u <= e⁻⁵ from four terms of its series (error < u⁵/5).
+inline float log1p_small(float u) { return u * (1.0f - u * (0.5f - u * (1.0f / 3.0f - u * 0.25f))); }
+
+// y[i] = f(x[i]) over chunks, and whether any element satisfied `flag`.
+template <class F, class Flag>
+bool map1_flagged(const float* x, float* y, int64_t n, F f, Flag flag) {
+  std::atomic<bool> any{false};
+  parallel_for(n, [x, y, f, flag, &any](int64_t b, int64_t e) {
+    const float* in = x;
+    float* out = y;
+    F op = f;
+    int found = 0;
+    for (int64_t i = b; i < e; ++i) {
+      out[i] = op(in[i], out[i]);
+      found |= flag(in[i]);
+    }
+    if (found) any.store(true, std::memory_order_relaxed);
+  });
+  return any.load();
 }
 
 }  // namespace
@@ -82,28 +127,34 @@ void hardswish_backward(const float* x, const float* dy, float* dx, int64_t n) {
   });
 }
 
-void softplus_finish(const float* x, float* y, int64_t n, float beta, float threshold) {
-  parallel_for(n, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      float z = x[i] * beta;
-      y[i] = z > threshold ? x[i] : z < -5.0f ? std::log1p(std::exp(z)) / beta : y[i] / beta;
-    }
-  });
+bool softplus_finish(const float* x, float* y, int64_t n, float beta, float threshold) {
+  // × 1/β rather than / β: a division per element was most of this loop's
+  // time; exact for β = 1, within an ulp otherwise.
+  float inv_beta = 1.0f / beta;
+  return map1_flagged(
+      x, y, n, [=](float v, float sp) { return v * beta > threshold ? v : sp * inv_beta; },
+      [=](float v) { return v * beta < -5.0f; });
 }
 
-void logsigmoid_finish(const float* x, float* y, int64_t n) {
-  parallel_for(n, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i)
-      if (x[i] > 5.0f) y[i] = -std::log1p(std::exp(-x[i]));
-  });
+void softplus_tail(const float* x, const float* u, float* y, int64_t n, float beta) {
+  float inv_beta = 1.0f / beta;
+  map3(x, u, y, n,
+       [=](float v, float e, float sp) { return v * beta < -5.0f ? log1p_small(e) * inv_beta : sp; });
+}
+
+bool logsigmoid_needs_tail(const float* x, int64_t n) {
+  int found = 0;
+  for (int64_t i = 0; i < n; ++i) found |= x[i] > 5.0f;
+  return found;
+}
+
+void logsigmoid_tail(const float* x, const float* u, float* y, int64_t n) {
+  map3(x, u, y, n, [](float v, float e, float ls) { return v > 5.0f ? -log1p_small(e) : ls; });
 }
 
 void softplus_backward_finish(const float* x, const float* dy, float* dx, int64_t n, float beta,
                               float threshold) {
-  parallel_for(n, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i)
-      if (x[i] * beta > threshold) dx[i] = dy[i];
-  });
+  map3(x, dy, dx, n, [=](float v, float g, float d) { return v * beta > threshold ? g : d; });
 }
 
 void hardshrink_forward(const float* x, float* y, int64_t n, float lambd) {
@@ -146,29 +197,42 @@ void tanhshrink_backward_finish(const float* dy, float* t, int64_t n) {
   map2(dy, t, t, n, [](float g, float tv) { return g * tv * tv; });
 }
 
-void glu_forward(const float* x, float* y, int64_t outer, int64_t half, int64_t inner) {
+// One outer slice at a time: its a, b and y blocks are contiguous, so the
+// inner loop vectorises.
+void glu_forward(const float* x, const float* s, float* y, int64_t outer, int64_t half, int64_t inner) {
   int64_t block = half * inner;  // elements of one half in one outer slice
-  parallel_for(outer * block, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      int64_t o = i / block, r = i % block;
-      const float* a = x + o * 2 * block;
-      y[i] = a[r] * sigmoid(a[block + r]);
-    }
-  });
+  parallel_for(
+      outer,
+      [=](int64_t b, int64_t e) {
+        for (int64_t o = b; o < e; ++o) {
+          const float* a = x + o * 2 * block;
+          const float* gate = s + o * 2 * block + block;
+          float* out = y + o * block;
+          for (int64_t r = 0; r < block; ++r) out[r] = a[r] * gate[r];
+        }
+      },
+      std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(block, 1)));
 }
 
-void glu_backward(const float* x, const float* dy, float* dx, int64_t outer, int64_t half, int64_t inner) {
+void glu_backward(const float* x, const float* s, const float* dy, float* dx, int64_t outer, int64_t half,
+                  int64_t inner) {
   int64_t block = half * inner;
-  parallel_for(outer * block, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      int64_t o = i / block, r = i % block;
-      const float* a = x + o * 2 * block;
-      float* da = dx + o * 2 * block;
-      float s = sigmoid(a[block + r]);
-      da[r] = dy[i] * s;
-      da[block + r] = dy[i] * a[r] * s * (1.0f - s);
-    }
-  });
+  parallel_for(
+      outer,
+      [=](int64_t b, int64_t e) {
+        for (int64_t o = b; o < e; ++o) {
+          const float* a = x + o * 2 * block;
+          const float* gate = s + o * 2 * block + block;
+          const float* g = dy + o * block;
+          float* da = dx + o * 2 * block;
+          float* db = da + block;
+          for (int64_t r = 0; r < block; ++r) {
+            da[r] = g[r] * gate[r];
+            db[r] = g[r] * a[r] * gate[r] * (1.0f - gate[r]);
+          }
+        }
+      },
+      std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(block, 1)));
 }
 
 void rrelu_forward(const float* x, float* slopes, float* y, int64_t n) {
@@ -186,45 +250,24 @@ void prelu_shared_forward(const float* x, float* y, int64_t n, float w) {
 
 double prelu_shared_backward(const float* x, const float* dy, float* dx, int64_t n, float w) {
   map2(x, dy, dx, n, [w](float v, float g) { return v > 0.0f ? g : w * g; });
-  // ∂/∂w = Σ x·dy over x <= 0, i.e. Σ min(x, 0)·dy (NaN stays NaN). Sixteen independent float partial sums
-  // per block (which the compiler keeps in vector registers; one double sum would be a serial chain of adds),
-  // flushed into a double every block for accuracy.
-  constexpr int64_t kLanes = 16, kBlock = 4096;
-  double total = 0;
-  for (int64_t start = 0; start < n; start += kBlock) {
-    int64_t end = std::min(n, start + kBlock), i = start;
-    float partial[kLanes] = {};
-    for (; i + kLanes <= end; i += kLanes)
-      for (int64_t j = 0; j < kLanes; ++j) partial[j] += std::min(x[i + j], 0.0f) * dy[i + j];
-    for (; i < end; ++i) total += std::min(x[i], 0.0f) * dy[i];
-    for (float p : partial) total += p;
-  }
-  return total;
+  // ∂/∂w = Σ x·dy over x <= 0, i.e. Σ min(x, 0)·dy (NaN stays NaN).
+  return blocked_sum(n, [=](int64_t i) { return std::min(x[i], 0.0f) * dy[i]; });
 }
 
-void swish_forward(const float* x, float* y, int64_t n, float beta) {
-  parallel_for(n, [x, y, beta](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) y[i] = x[i] * sigmoid(beta * x[i]);
+void swish_forward(const float* x, const float* s, float* y, int64_t n) {
+  map2(x, s, y, n, [](float v, float sv) { return v * sv; });
+}
+
+void swish_backward(const float* x, const float* s, const float* dy, float* dx, int64_t n, float beta) {
+  parallel_for(n, [x, s, dy, dx, beta](int64_t b, int64_t e) {
+    const float *in = x, *sig = s, *grad = dy;  // locals: see map1
+    float* out = dx;
+    for (int64_t i = b; i < e; ++i) out[i] = grad[i] * sig[i] * (1.0f + beta * in[i] * (1.0f - sig[i]));
   });
 }
 
-void swish_backward(const float* x, const float* dy, float* dx, int64_t n, float beta) {
-  parallel_for(n, [x, dy, dx, beta](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      float s = sigmoid(beta * x[i]);
-      dx[i] = dy[i] * s * (1.0f + beta * x[i] * (1.0f - s));
-    }
-  });
-}
-
-double swish_beta_grad(const float* x, const float* dy, int64_t n, float beta) {
-  double total = 0;
-#pragma omp parallel for reduction(+ : total) if (n >= kParallelGrain)
-  for (int64_t i = 0; i < n; ++i) {
-    float s = sigmoid(beta * x[i]);
-    total += static_cast<double>(dy[i]) * x[i] * x[i] * s * (1.0f - s);
-  }
-  return total;
+double swish_beta_grad(const float* x, const float* s, const float* dy, int64_t n) {
+  return blocked_sum(n, [=](int64_t i) { return dy[i] * x[i] * x[i] * s[i] * (1.0f - s[i]); });
 }
 
 }  // namespace ember::kernels

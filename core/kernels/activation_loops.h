@@ -34,15 +34,21 @@ void hardsigmoid_backward(const float* x, const float* dy, float* dx, int64_t n)
 /// the last few elements only, returns 3/2 at 3); oneDNN 2.6 gives 0 and 1.
 void hardswish_backward(const float* x, const float* dy, float* dx, int64_t n);
 
-// --- softplus -----------------------------------------------------------------------
+// --- softplus and logsigmoid -------------------------------------------------------
+// oneDNN's soft_relu and logsigmoid are off by up to 8e-6 in absolute terms in
+// the tail where the value is tiny (its log polynomial near 1; soft_relu even
+// turns slightly negative). There the value is log1p(u) with u = e^(βx) (or
+// e^(−x)) below e⁻⁵, and four terms of log1p's series are exact to 4e-10
+// relative. u comes from oneDNN's exp primitive; every loop here vectorises.
 /// Finishes softplus after oneDNN's soft_relu put ln(1 + e^(βx)) in y:
-/// y = βx > threshold ? x : y/β. oneDNN's soft_relu is off by up to 8e-6 in
-/// absolute terms far left (its log polynomial near 1; it even turns slightly
-/// negative), so below βx = −5 the value is recomputed as log1p(e^(βx)) — rare
-/// elements, exact to float rounding.
-void softplus_finish(const float* x, float* y, int64_t n, float beta, float threshold);
-/// logsigmoid after oneDNN: where x > 5 recompute −log1p(e⁻ˣ) (same reason as above).
-void logsigmoid_finish(const float* x, float* y, int64_t n);
+/// y = βx > threshold ? x : y/β. Returns whether some βx < −5 needs softplus_tail.
+bool softplus_finish(const float* x, float* y, int64_t n, float beta, float threshold);
+/// y = βx < −5 ? log1p(u)/β : y, with u = e^(βx).
+void softplus_tail(const float* x, const float* u, float* y, int64_t n, float beta);
+/// Whether some x > 5 needs logsigmoid_tail.
+bool logsigmoid_needs_tail(const float* x, int64_t n);
+/// y = x > 5 ? −log1p(u) : y, with u = e^(−x).
+void logsigmoid_tail(const float* x, const float* u, float* y, int64_t n);
 /// Finishes the backward after oneDNN put σ(βx)·dy in dx: dx = βx > threshold ? dy : dx.
 void softplus_backward_finish(const float* x, const float* dy, float* dx, int64_t n, float beta,
                               float threshold);
@@ -68,10 +74,12 @@ void tanhshrink_backward_finish(const float* dy, float* t, int64_t n);
 
 // --- glu --------------------------------------------------------------------------------
 /// x viewed as [outer, 2·half, inner]; a = first half, b = second half along the
-/// middle dim; y [outer, half, inner] = a·σ(b).
-void glu_forward(const float* x, float* y, int64_t outer, int64_t half, int64_t inner);
+/// middle dim; s = σ(x) over all of x (oneDNN's logistic, computed by the caller);
+/// y [outer, half, inner] = a·σ(b).
+void glu_forward(const float* x, const float* s, float* y, int64_t outer, int64_t half, int64_t inner);
 /// da = dy·σ(b);  db = dy·a·σ(b)(1 − σ(b)).
-void glu_backward(const float* x, const float* dy, float* dx, int64_t outer, int64_t half, int64_t inner);
+void glu_backward(const float* x, const float* s, const float* dy, float* dx, int64_t outer, int64_t half,
+                  int64_t inner);
 
 // --- rrelu (training mode) -----------------------------------------------------------
 /// `slopes` holds n draws from U(lower, upper); overwritten with the slope used:
@@ -89,13 +97,13 @@ double prelu_shared_backward(const float* x, const float* dy, float* dx, int64_t
 
 // --- swish with a learnable β --------------------------------------------------------
 // oneDNN's eltwise_swish bakes β into the primitive; a β that an optimizer
-// changes every step would create a new primitive every step (10x slower
-// than silu in training), so the learnable form is a loop.
-/// y = x·σ(βx).
-void swish_forward(const float* x, float* y, int64_t n, float beta);
-/// dx = dy·σ(βx)(1 + βx(1 − σ(βx))).
-void swish_backward(const float* x, const float* dy, float* dx, int64_t n, float beta);
-/// Σ dy·∂y/∂β over the elements, where y = x·σ(βx) and ∂y/∂β = x²·σ(βx)(1 − σ(βx)).
-double swish_beta_grad(const float* x, const float* dy, int64_t n, float beta);
+// changes every step would create a new primitive every step, so s = σ(βx)
+// comes from eltwise_forward_scaled (linear, then logistic) and loops finish.
+/// y = x·s.
+void swish_forward(const float* x, const float* s, float* y, int64_t n);
+/// dx = dy·s(1 + βx(1 − s)).
+void swish_backward(const float* x, const float* s, const float* dy, float* dx, int64_t n, float beta);
+/// Σ dy·∂y/∂β over the elements, where ∂y/∂β = x²·s(1 − s).
+double swish_beta_grad(const float* x, const float* s, const float* dy, int64_t n);
 
 }  // namespace ember::kernels

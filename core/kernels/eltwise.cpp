@@ -4,6 +4,7 @@
 #include "core/kernels/eltwise.h"
 
 #include "core/kernels/dnnl_context_detail.hpp"
+#include "core/kernels/parallel.h"
 
 namespace ember::kernels {
 namespace {
@@ -47,6 +48,8 @@ algorithm to_dnnl(Eltwise alg) {
       return algorithm::eltwise_logsigmoid;
     case Eltwise::linear:
       return algorithm::eltwise_linear;
+    case Eltwise::exp:
+      return algorithm::eltwise_exp;
   }
   return algorithm::eltwise_relu;
 }
@@ -72,6 +75,14 @@ void eltwise_forward(Eltwise alg, float alpha, float beta, const float* src, flo
                            {{DNNL_ARG_SRC, unbound(md)}, {DNNL_ARG_DST, unbound(md)}}};
   });
   execute(p, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+}
+
+void eltwise_forward_scaled(Eltwise alg, float scale, const float* src, float* dst, int64_t n) {
+  if (scale == 1.0f) return eltwise_forward(alg, 0, 0, src, dst, n);
+  parallel_for(n, [=](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) dst[i] = scale * src[i];
+  });
+  eltwise_forward(alg, 0, 0, dst, dst, n);
 }
 
 void eltwise_backward(Eltwise alg, float alpha, float beta, const float* data, const float* diff_dst,

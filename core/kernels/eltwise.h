@@ -28,10 +28,16 @@ enum class Eltwise {
   soft_relu,         // ln(1 + eˣ) (alpha, beta ignored in 2.6)
   logsigmoid,        // −ln(1 + e⁻ˣ)
   linear,            // alpha·x + beta
+  exp,               // eˣ
 };
 
 /// dst[i] = f(src[i]); src and dst may be the same array.
 void eltwise_forward(Eltwise alg, float alpha, float beta, const float* src, float* dst, int64_t n);
+
+/// dst[i] = f(scale·src[i]): one primitive when scale is 1, else a loop scales
+/// and f runs in place. A loop, not eltwise_linear: a primitive is cached per
+/// alpha, and a learnable β changes every step.
+void eltwise_forward_scaled(Eltwise alg, float scale, const float* src, float* dst, int64_t n);
 
 /// diff_src[i] = f'(·)·diff_dst[i], where `data` is the forward's input — or
 /// its output for the *_use_dst algorithms.
