@@ -13,6 +13,8 @@
 
 #include <ember.h>
 
+#include "core/kernels/parallel.h"
+
 using namespace ember;
 using Clock = std::chrono::steady_clock;
 
@@ -111,6 +113,15 @@ std::map<std::string, Workload> workloads() {
   Tensor logits = randn({512, 1000});
   w["softmax/512x1000"] = [logits] { F::softmax(logits, 1); };
   w["log_softmax/512x1000"] = [logits] { F::log_softmax(logits, 1); };
+  // The roofline: copying 16M floats between buffers that exist already
+  // (memcpy in one chunk per thread, as bench_core's BM_StreamCopy).
+  auto src = std::make_shared<std::vector<float>>(1 << 24, 1.0f);
+  auto dst = std::make_shared<std::vector<float>>(1 << 24, 0.0f);
+  w["roofline/copy/16M"] = [src, dst] {
+    kernels::parallel_for(static_cast<int64_t>(src->size()), [&](int64_t b, int64_t e) {
+      std::memcpy(dst->data() + b, src->data() + b, (e - b) * sizeof(float));
+    });
+  };
   Tensor a8 = ones({8}), b8 = ones({8}), a8g = ones({8}).requires_grad_();
   w["tiny/add_nograd"] = [a8, b8] { a8 + b8; };
   w["tiny/add_recording"] = [a8g, b8] { a8g + b8; };

@@ -79,6 +79,9 @@ def workloads():
     w["softmax/512x1000"] = lambda: F.softmax(logits, 1)
     w["log_softmax/512x1000"] = lambda: F.log_softmax(logits, 1)
     a8, b8, a8g = torch.ones(8), torch.ones(8), torch.ones(8, requires_grad=True)
+    # The roofline: copying 16M floats between buffers that exist already.
+    src, dst = torch.ones(1 << 24), torch.zeros(1 << 24)
+    w["roofline/copy/16M"] = lambda: dst.copy_(src)
     w["tiny/add_nograd"] = lambda: a8 + b8
     w["tiny/add_recording"] = lambda: a8g + b8
     w["tiny/relu_nograd"] = lambda: F.relu(a8)
