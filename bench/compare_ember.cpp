@@ -85,7 +85,8 @@ struct Mlp {
     x = randn({batch, sizes.front()});
     y = tensor(std::vector<float>(batch, 1.0f), {batch});
     if (optimizer == "sgd")
-      opt = std::make_unique<optim::SGD>(model.parameters(), optim::SGDOptions{.lr = 0.01f, .momentum = 0.9f});
+      opt =
+          std::make_unique<optim::SGD>(model.parameters(), optim::SGDOptions{.lr = 0.01f, .momentum = 0.9f});
     else
       opt = std::make_unique<optim::Adam>(model.parameters(), optim::AdamOptions{.lr = 1e-3f});
   }
@@ -136,9 +137,7 @@ std::map<std::string, Workload> workloads() {
   for (int64_t batch : {32, 128, 512}) {
     auto x = randn({batch, 784}).requires_grad_();
     nn::Linear lin(784, 256);
-    w["linear_fwdbwd/784x256/b" + std::to_string(batch)] = [x, lin]() mutable {
-      lin(x).sum().backward();
-    };
+    w["linear_fwdbwd/784x256/b" + std::to_string(batch)] = [x, lin]() mutable { lin(x).sum().backward(); };
     for (std::string opt : {"sgd", "adam"}) {
       auto mlp = std::make_shared<Mlp>(batch, opt, std::vector<int64_t>{784, 256, 256, 10});
       w["mlp_step/" + opt + "/b" + std::to_string(batch)] = [mlp] { mlp->step(); };

@@ -167,7 +167,8 @@ Tensor expand(const Tensor& x, const Shape& sizes) {
   if (x.numel() == 1) {  // a scalar everywhere: sum's backward, the common case
     float value = x.item();
     float* out = y.data();
-    kernels::parallel_for(y.numel(), [out, value](int64_t b, int64_t e) { std::fill(out + b, out + e, value); });
+    kernels::parallel_for(y.numel(),
+                          [out, value](int64_t b, int64_t e) { std::fill(out + b, out + e, value); });
   } else {
     float zero = 0.0f;
     kernels::binary_loop(x.data(), x.shape(), &zero, Shape{}, y.data(), shape,

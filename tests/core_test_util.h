@@ -15,6 +15,16 @@
 
 namespace ember::testing {
 
+/// The message of the ember::Error that f throws, or "(no error)".
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
 /// Shape and values of t, elementwise within tol (relative to the value for large ones).
 /// NaN matches NaN, infinities match exactly.
 inline ::testing::AssertionResult Near(const Tensor& t, const Shape& shape, const std::vector<float>& values,

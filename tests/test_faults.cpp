@@ -33,8 +33,10 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include "core_test_util.h"
 
 using namespace ember;
+using ember::testing::error_of;
 namespace fs = std::filesystem;
 
 // --- fault injection ------------------------------------------------------------
@@ -138,15 +140,6 @@ class Faults : public ::testing::Test {
   }
   fs::path dir;
 };
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -6,9 +6,11 @@
 #include <cmath>
 
 #include "core/kernels/linear.h"
+#include "core_test_util.h"
 #include "nn_fixture.h"
 
 using namespace ember;
+using ember::testing::error_of;
 using nn_fixture::close;
 
 namespace {
@@ -26,15 +28,6 @@ Tensor naive_linear(const Tensor& x, const Tensor& w, const Tensor& b) {
       y.data()[r * out + o] = static_cast<float>(s);
     }
   return y;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace

@@ -6,9 +6,11 @@
 #include <cmath>
 #include <functional>
 
+#include "core_test_util.h"
 #include "nn_fixture.h"
 
 using namespace ember;
+using ember::testing::error_of;
 using nn_fixture::close;
 
 namespace {
@@ -29,15 +31,6 @@ LossFn loss_named(const std::string& fn) {
   if (fn == "binary_cross_entropy_with_logits")
     return [](auto& x, auto& t, auto& r, float) { return F::binary_cross_entropy_with_logits(x, t, r); };
   throw std::runtime_error("unknown loss " + fn);
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace

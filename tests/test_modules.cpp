@@ -6,9 +6,11 @@
 
 #include <cmath>
 
+#include "core_test_util.h"
 #include "nn_fixture.h"
 
 using namespace ember;
+using ember::testing::error_of;
 using nn_fixture::close;
 
 namespace {
@@ -28,15 +30,6 @@ class Net : public nn::Module {
   std::shared_ptr<nn::Sequential> layers;
   Tensor scale;
 };
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 }  // namespace
 

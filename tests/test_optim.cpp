@@ -9,9 +9,11 @@
 #include <filesystem>
 #include <memory>
 
+#include "core_test_util.h"
 #include "nn_fixture.h"
 
 using namespace ember;
+using ember::testing::error_of;
 using nn_fixture::close;
 
 namespace {
@@ -80,15 +82,6 @@ std::unique_ptr<optim::LRScheduler> make_scheduler(const std::string& name,
     return std::make_unique<optim::LinearLR>(opt, get("start_factor", 1.0 / 3), get("end_factor", 1.0),
                                              o.count("total_iters") ? std::stoll(o.at("total_iters")) : 5);
   throw std::runtime_error("unknown scheduler " + name);
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace

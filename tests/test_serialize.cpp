@@ -11,9 +11,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "core_test_util.h"
 #include "nn_fixture.h"
 
 using namespace ember;
+using ember::testing::error_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -35,15 +37,6 @@ class Net : public nn::Module {
   std::shared_ptr<nn::Bilinear> bil;
   Tensor scale;
 };
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // A fresh folder per test, removed at the end.
 class Serialize : public ::testing::Test {
