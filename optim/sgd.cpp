@@ -17,29 +17,55 @@ SGD::SGD(std::vector<Tensor> params, SGDOptions o)
          ", dampening=", o.dampening, ")");
 }
 
+namespace {
+
+struct SGDScalars {
+  float lr, weight_decay, momentum, keep;  // keep = 1 − dampening
+  bool nesterov, maximize, first;          // first: the momentum buffer starts as the gradient
+};
+
+// Updates elements [begin, end) in PyTorch's order of operations. Momentum,
+// which adds a buffer, is a template argument and the pointers are __restrict,
+// so each variant is a straight loop the compiler vectorises.
+template <bool Momentum>
+void sgd_update(const SGDScalars& s, float* __restrict p, const float* __restrict grad, float* __restrict buf,
+                int64_t begin, int64_t end) {
+  for (int64_t j = begin; j < end; ++j) {
+    float g = s.maximize ? -grad[j] : grad[j];
+    g = s.weight_decay != 0.0f ? g + s.weight_decay * p[j] : g;
+    if constexpr (Momentum) {
+      buf[j] = s.first ? g : buf[j] * s.momentum + s.keep * g;
+      g = s.nesterov ? g + s.momentum * buf[j] : buf[j];
+    }
+    p[j] = p[j] + -s.lr * g;
+  }
+}
+
+}  // namespace
+
 void SGD::step() {
   NoGradGuard no_grad;
-  const float lr = static_cast<float>(lr_), wd = options_.weight_decay, mu = options_.momentum;
-  const float keep = static_cast<float>(1.0 - static_cast<double>(options_.dampening));
-  const bool nesterov = options_.nesterov, maximize = options_.maximize;
+  const bool momentum = options_.momentum != 0.0f;
+  SGDScalars s{};
+  s.lr = static_cast<float>(lr_);
+  s.weight_decay = options_.weight_decay;
+  s.momentum = options_.momentum;
+  s.keep = static_cast<float>(1.0 - static_cast<double>(options_.dampening));
+  s.nesterov = options_.nesterov;
+  s.maximize = options_.maximize;
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor grad = params_[i].grad();
     if (!grad.defined()) continue;
     ++state_[i].step;
     float* p = params_[i].data();
-    const float* gs = grad.data();
-    bool first = mu != 0.0f && !has_buffer(i, "momentum_buffer");
-    float* buf = mu != 0.0f ? buffer(i, "momentum_buffer").data() : nullptr;
+    const float* g = grad.data();
+    s.first = momentum && !has_buffer(i, "momentum_buffer");
+    float* buf = momentum ? buffer(i, "momentum_buffer").data() : nullptr;
     kernels::parallel_for(params_[i].numel(), [&](int64_t begin, int64_t end) {
-      for (int64_t j = begin; j < end; ++j) {
-        float g = maximize ? -gs[j] : gs[j];
-        if (wd != 0.0f) g = g + wd * p[j];
-        if (buf) {
-          buf[j] = first ? g : buf[j] * mu + keep * g;
-          g = nesterov ? g + mu * buf[j] : buf[j];
-        }
-        p[j] = p[j] + -lr * g;
-      }
+      if (momentum)
+        sgd_update<true>(s, p, g, buf, begin, end);
+      else
+        sgd_update<false>(s, p, g, buf, begin, end);
     });
   }
 }
