@@ -12,14 +12,13 @@ namespace ember::kernels {
 void gemm(const float* a, bool a_t, const float* b, bool b_t, const float* bias, float* c, int64_t m,
           int64_t k, int64_t n) {
   if (m == 0 || n == 0) return;
-  // Start every row at the bias (or 0) and let sgemm accumulate onto it (beta = 1).
-  for (int64_t i = 0; i < m; ++i) {
-    if (bias)
-      std::copy_n(bias, n, c + i * n);
-    else
-      std::fill_n(c + i * n, n, 0.0f);
+  // With a bias, start every row at it and let sgemm accumulate onto it (beta = 1).
+  // Without one, beta = 0: sgemm writes c without reading it (BLAS's rule), so no zero fill.
+  for (int64_t i = 0; bias && i < m; ++i) std::copy_n(bias, n, c + i * n);
+  if (k == 0) {  // an empty sum: only the bias (or zeros) is left
+    if (!bias) std::fill_n(c, m * n, 0.0f);
+    return;
   }
-  if (k == 0) return;  // an empty sum: only the bias is left
   int64_t lda = a_t ? m : k, ldb = b_t ? k : n;
   SerialBelow serial(m * n * k, 64 * kParallelGrain);  // a small product: forking threads costs more
   dnnl_status_t status =
