@@ -56,6 +56,16 @@ static const char* rule_of(const char* name) {
       {"IndexSelectBackward", "y = x[rows]:  dx = g added back into the picked rows"},
       // nn layers and losses
       {"LinearBackward", "y = x W^T + b:  dx = g W, dW = g^T x, db = sum over rows of g"},
+      // Linear with its activation fused in (nn::Sequential): first back through the activation, from y
+      {"LinearReluBackward",
+       "y = relu(z), z = x W^T + b:  dz = g * (y > 0), then dx = dz W, dW = dz^T x, "
+       "db = sum over rows of dz"},
+      {"LinearTanhBackward",
+       "y = tanh(z), z = x W^T + b:  dz = g * (1 - y^2), then dx = dz W, "
+       "dW = dz^T x, db = sum over rows of dz"},
+      {"LinearSigmoidBackward",
+       "y = sigmoid(z), z = x W^T + b:  dz = g * y (1 - y), then dx = dz W, "
+       "dW = dz^T x, db = sum over rows of dz"},
       {"BilinearBackward",
        "y_k = x1^T A_k x2 + b_k:  dx1 = sum_k g_k A_k x2, dx2 = sum_k g_k A_k^T x1, dA_k = g_k x1 x2^T"},
       {"DropoutBackward", "y = x * mask / (1 - p):  dx = g * mask / (1 - p)"},

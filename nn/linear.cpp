@@ -2,17 +2,70 @@
 // calls the kernels in core/kernels/linear.h, and records one node whose
 // backward computes only the gradients that some input actually needs (the
 // first layer's input usually needs none, which saves a whole product).
+// It can also apply relu, tanh or sigmoid to its output in place (see
+// LinearActivation); nn::Sequential does so for a Linear and its activation.
 #include "nn/linear.h"
 
 #include <cmath>
 
+#include "core/kernels/activation_loops.h"
+#include "core/kernels/eltwise.h"
 #include "core/kernels/linear.h"
 #include "core/node.h"
 #include "nn/init.h"
 
 namespace ember::F {
+namespace {
+
+void activation_forward(LinearActivation activation, float* y, int64_t n) {
+  switch (activation) {
+    case LinearActivation::none:
+      return;
+    case LinearActivation::relu:
+      return kernels::relu_forward(y, y, n);
+    // The algorithms F::tanh and F::sigmoid use, so that fused and unfused agree bit for bit.
+    case LinearActivation::tanh:
+      return kernels::eltwise_forward(kernels::Eltwise::tanh_use_dst, 0, 0, y, y, n);
+    case LinearActivation::sigmoid:
+      return kernels::eltwise_forward(kernels::Eltwise::logistic_use_dst, 0, 0, y, y, n);
+  }
+}
+
+// dz = activation'(z) · dy, computed from the activation's output y.
+void activation_backward(LinearActivation activation, const float* y, const float* dy, float* dz, int64_t n) {
+  using kernels::Eltwise;
+  switch (activation) {
+    case LinearActivation::none:
+      return;
+    case LinearActivation::relu:
+      return kernels::relu_backward(y, dy, dz, n);
+    case LinearActivation::tanh:
+      return kernels::eltwise_backward(Eltwise::tanh_use_dst, 0, 0, y, dy, dz, n);
+    case LinearActivation::sigmoid:
+      return kernels::eltwise_backward(Eltwise::logistic_use_dst, 0, 0, y, dy, dz, n);
+  }
+}
+
+const char* node_name(LinearActivation activation) {
+  switch (activation) {
+    case LinearActivation::relu:
+      return "LinearReluBackward";
+    case LinearActivation::tanh:
+      return "LinearTanhBackward";
+    case LinearActivation::sigmoid:
+      return "LinearSigmoidBackward";
+    default:
+      return "LinearBackward";
+  }
+}
+
+}  // namespace
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  return linear(x, weight, bias, LinearActivation::none);
+}
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, LinearActivation activation) {
   if (!x.defined() || !weight.defined()) fail("linear: input and weight must be defined tensors");
   if (weight.dim() != 2) fail("linear: weight must have 2 dims [out, in], got shape ", weight.shape());
   if (x.dim() < 1) fail("linear: input must have at least 1 dim [..., in], got shape ", x.shape());
@@ -28,16 +81,25 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   Tensor y = Tensor::empty(shape);
   kernels::linear_forward(x.data(), weight.data(), bias.defined() ? bias.data() : nullptr, y.data(), n, in,
                           out);
+  activation_forward(activation, y.data(), y.numel());
   if (needs_grad({&x, &weight, &bias})) {
     bool want_x = x.requires_grad(), want_w = weight.requires_grad(),
          want_b = bias.defined() && bias.requires_grad();
-    record("LinearBackward", y, {x, weight, bias},
-           [x = x.detach(), w = weight.detach(), want_x, want_w, want_b, n, in, out](const Tensor& g) {
+    // A fused activation's backward reads the output, so the node keeps y's storage (y.detach()).
+    Tensor y_saved = activation == LinearActivation::none ? Tensor() : y.detach();
+    record(node_name(activation), y, {x, weight, bias},
+           [x = x.detach(), w = weight.detach(), y_saved, activation, want_x, want_w, want_b, n, in,
+            out](const Tensor& g) {
+             Tensor dz = g;  // the gradient at the product's output
+             if (activation != LinearActivation::none) {
+               dz = Tensor::empty(g.shape());
+               activation_backward(activation, y_saved.data(), g.data(), dz.data(), g.numel());
+             }
              Tensor gx, gw, gb;
              if (want_x) gx = Tensor::empty(x.shape());
              if (want_w) gw = Tensor::empty(w.shape());
              if (want_b) gb = Tensor::empty({out});
-             kernels::linear_backward(g.data(), x.data(), w.data(), want_x ? gx.data() : nullptr,
+             kernels::linear_backward(dz.data(), x.data(), w.data(), want_x ? gx.data() : nullptr,
                                       want_w ? gw.data() : nullptr, want_b ? gb.data() : nullptr, n, in, out);
              return grads(gx, gw, gb);
            });

@@ -14,6 +14,18 @@ namespace ember::F {
 /// y[..., out] = x[..., in] · weight[out, in]ᵀ + bias[out]; bias may be undefined.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
 
+/// Activations that F::linear can apply to its own output, in place, right
+/// after the product while the output is still in cache — oneDNN's "eltwise
+/// post-op" idea. Only activations whose derivative is a function of their
+/// output qualify (relu' = y > 0, tanh' = 1 − y², σ' = y(1 − y)): the fused op
+/// keeps just y, never the pre-activation, and records one node instead of two.
+enum class LinearActivation { none, relu, tanh, sigmoid };
+
+/// activation(linear(x, weight, bias)) as one op; the same values and gradients,
+/// bit for bit, as the two ops one after the other. nn::Sequential uses it for
+/// a Linear followed by ReLU, Tanh or Sigmoid.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, LinearActivation activation);
+
 }  // namespace ember::F
 
 namespace ember::nn {

@@ -59,6 +59,83 @@ TEST(Linear, GradcheckWithAndWithoutBias) {
   EXPECT_TRUE(r.ok) << r.worst;
 }
 
+namespace {
+
+struct FusedCase {
+  F::LinearActivation fused;
+  Tensor (*plain)(const Tensor&);
+  const char* node;
+};
+
+const FusedCase fused_cases[] = {
+    {F::LinearActivation::relu, [](const Tensor& z) { return F::relu(z); }, "LinearReluBackward"},
+    {F::LinearActivation::tanh, [](const Tensor& z) { return F::tanh(z); }, "LinearTanhBackward"},
+    {F::LinearActivation::sigmoid, [](const Tensor& z) { return F::sigmoid(z); }, "LinearSigmoidBackward"},
+};
+
+// Gradients of sum(y · r) for a fixed random r, so each output element gets its own weight.
+std::vector<std::vector<float>> grads_of(const Tensor& y, const Tensor& r, std::vector<Tensor> inputs) {
+  (y * r).sum().backward();
+  std::vector<std::vector<float>> out;
+  for (Tensor& t : inputs) {
+    out.push_back(t.grad().to_vector());
+    t.set_grad({});
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(Linear, FusedActivationEqualsTheTwoOpsBitForBit) {
+  manual_seed(3);
+  for (const FusedCase& c : fused_cases) {
+    for (bool with_bias : {true, false}) {
+      // 3-D input with large values, so that relu has zeros and tanh/sigmoid saturate.
+      Tensor x = (randn({2, 3, 7}) * 4.0f).requires_grad_(), w = randn({5, 7}).requires_grad_(),
+             b = with_bias ? randn({5}).requires_grad_() : Tensor(), r = randn({2, 3, 5});
+      Tensor fused = F::linear(x, w, b, c.fused), plain = c.plain(F::linear(x, w, b));
+      EXPECT_EQ(fused.to_vector(), plain.to_vector()) << c.node;
+      EXPECT_STREQ(fused.grad_fn()->name(), c.node);
+      std::vector<Tensor> inputs = with_bias ? std::vector<Tensor>{x, w, b} : std::vector<Tensor>{x, w};
+      EXPECT_EQ(grads_of(fused, r, inputs), grads_of(plain, r, inputs)) << c.node;
+    }
+  }
+}
+
+TEST(Linear, FusedActivationGradcheck) {
+  manual_seed(4);
+  for (const FusedCase& c : fused_cases) {
+    Tensor x = randn({3, 4}).requires_grad_(), w = randn({2, 4}).requires_grad_(),
+           b = randn({2}).requires_grad_();
+    auto r = gradcheck([&](const std::vector<Tensor>& in) { return F::linear(in[0], in[1], in[2], c.fused); },
+                       {x, w, b});
+    EXPECT_TRUE(r.ok) << c.node << ": " << r.worst;
+  }
+}
+
+TEST(Linear, SequentialFusesLinearWithTheActivationAfterIt) {
+  manual_seed(5);
+  auto relu = std::make_shared<nn::ReLU>();
+  nn::Sequential model{
+      std::make_shared<nn::Linear>(6, 8), relu,
+      std::make_shared<nn::Linear>(8, 8), std::make_shared<nn::Tanh>(),
+      std::make_shared<nn::Linear>(8, 4), std::make_shared<nn::Sigmoid>(),
+      std::make_shared<nn::Linear>(4, 3), std::make_shared<nn::GELU>()};  // not fusable: stays two ops
+  Tensor x = randn({10, 6}), r = randn({10, 3});
+  Tensor fused = model(x);
+  EXPECT_STREQ(fused.grad_fn()->name(), "GeluBackward");
+  std::vector<Tensor> params = model.parameters();
+  auto fused_grads = grads_of(fused, r, params);
+  // The same modules called one by one, unfused.
+  Tensor plain = x;
+  for (size_t i = 0; i < model.size(); ++i) plain = (*model[i])(plain);
+  EXPECT_EQ(fused.to_vector(), plain.to_vector());
+  EXPECT_EQ(fused_grads, grads_of(plain, r, params));
+  // A Linear with nothing after it stays a plain linear op.
+  nn::Sequential tail{std::make_shared<nn::Linear>(6, 2)};
+  EXPECT_STREQ(tail(x.requires_grad_()).grad_fn()->name(), "LinearBackward");
+}
+
 TEST(Linear, BackwardComputesOnlyWantedGradients) {
   Tensor x = randn({4, 3}), w = randn({2, 3}).requires_grad_(), b = randn({2});
   F::linear(x, w, b).sum().backward();
