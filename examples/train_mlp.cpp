@@ -542,7 +542,9 @@ int run(int argc, char** argv) {
   const std::string model_path = (fs::path(o.out) / "model.safetensors").string();
   nn::save(*model, model_path);
   const std::string stem = (fs::path(o.out) / "learning_curves").string();
-  const std::string title = data.train.name + ": " + o.activation + " " + o.hidden + ", " + o.optimizer;
+  std::string dataset = data.train.name;  // the title names the dataset, not its training split
+  if (auto split = dataset.rfind(" (train)"); split != std::string::npos) dataset.erase(split);
+  const std::string title = dataset + ": " + o.activation + " " + o.hidden + ", " + o.optimizer;
   bool plotted = log.plot(csv_path, stem, title);
   std::printf("wrote %s, %s%s, %s\n", csv_path.c_str(), plotted ? (stem + ".png/.svg, ").c_str() : "",
               o.checkpoint.c_str(), model_path.c_str());

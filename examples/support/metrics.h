@@ -89,7 +89,7 @@ class MetricsLog {
     if (classification_) {
       panels = "set multiplot layout 1,2 title '" + title + "'\n";
       panels += "set title 'loss'\nset key top right\nset format y '%g'\n" + curves(2, 4, "");
-      panels += "set title 'accuracy'\nset key bottom right\nset format y '%.0f%%'\n" + curves(3, 5, "*100");
+      panels += "set title 'accuracy'\nset key bottom right\nset format y '%g%%'\n" + curves(3, 5, "*100");
       panels += "unset multiplot\n";
     } else {
       panels = "set title '" + title + "'\nset ylabel 'MSE'\nset logscale y\n" + curves(2, 4, "");
@@ -97,6 +97,10 @@ class MetricsLog {
     // noenhanced: names such as leaky_relu print as written, not with a subscript.
     std::string script =
         "set datafile separator ','\nset grid\nset xlabel 'epoch'\nset termoption noenhanced\n";
+    // Epochs are whole numbers: the axis starts at 0 and has one tic per epoch
+    // while that stays readable (a one-epoch run otherwise gets tics at 0.995…).
+    script += "set xrange [0:" + std::to_string(rows_.size() + 1) + "]\n";
+    if (rows_.size() <= 20) script += "set xtics 1\n";
     script +=
         "set terminal pngcairo size 1100,450 font ',10' noenhanced\nset output '" + stem + ".png'\n" + panels;
     script += "set terminal svg size 1100,450 dynamic font ',10' noenhanced\nset output '" + stem +
