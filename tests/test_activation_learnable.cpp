@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <vector>
 
@@ -352,9 +353,25 @@ TEST(SoftmaxFamily, StableAtPlusMinus1000) {
 TEST(SoftmaxFamily, ZeroDimTensorIsOneElement) {
   Tensor s = scalar_tensor(3.0f);
   EXPECT_EQ(F::softmax(s, 0).item(), 1.0f);
-  // oneDNN's softmax_log computes log(Σ e⁰) with its polynomial: 1.4e-6, not 0.
-  EXPECT_NEAR(F::log_softmax(s, -1).item(), 0.0f, 1e-5);
+  EXPECT_EQ(F::log_softmax(s, -1).item(), 0.0f);
   EXPECT_EQ(F::softmin(s, 0).shape(), Shape{});
+}
+
+// Over a dim of size 1 each softmax has one element: exactly 1, log exactly 0
+// (oneDNN's softmax_log gives 1.4e-6 there, a positive log-probability), and
+// NaN for NaN or ±inf, as PyTorch's x − max(x). The gradient is exactly 0.
+TEST(SoftmaxFamily, DimOfSizeOneIsExact) {
+  float inf = std::numeric_limits<float>::infinity(), nan = std::nanf("");
+  Tensor x = tensor({-1000, 0, 3, 1e30f, nan, inf}, {6, 1}, true);
+  std::vector<float> p = F::softmax(x, 1).to_vector(), lp = F::log_softmax(x, 1).to_vector();
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(p[i], 1.0f);
+    EXPECT_EQ(lp[i], 0.0f);
+  }
+  for (int i = 4; i < 6; ++i) EXPECT_TRUE(std::isnan(p[i]) && std::isnan(lp[i])) << i;
+  Tensor finite = tensor({-2, 0.5f, 7}, {1, 3, 1}, true);
+  (F::log_softmax(finite, -1) * 5.0f + F::softmax(finite, 2)).sum().backward();
+  for (float g : finite.grad().to_vector()) EXPECT_EQ(g, 0.0f);
 }
 
 TEST(SoftmaxFamily, Gradcheck) {

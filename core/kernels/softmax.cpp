@@ -2,6 +2,8 @@
 // softmax_log for log_softmax) and backward, which reads only the output.
 #include "core/kernels/softmax.h"
 
+#include <cmath>
+
 #include "core/kernels/dnnl_context_detail.hpp"
 
 namespace ember::kernels {
@@ -21,6 +23,13 @@ dnnl::softmax_v2_forward::primitive_desc forward_pd(algorithm alg, const dnnl::m
 
 void softmax_forward(bool log, const float* src, float* dst, int64_t outer, int64_t size, int64_t inner) {
   if (outer * size * inner <= 0) return;
+  if (size == 1) {  // one element per softmax: exactly 1 (log: 0), where oneDNN's log gives 1.4e-6
+    for (int64_t i = 0, n = outer * inner; i < n; ++i) {
+      float z = src[i] - src[i];  // 0, or NaN for NaN and ±inf, as PyTorch's x - max(x)
+      dst[i] = log ? z : std::exp(z);
+    }
+    return;
+  }
   algorithm a = log ? algorithm::softmax_log : algorithm::softmax_accurate;
   PrimitiveKey key{kForward, static_cast<int>(a), 0, 0, 1, {outer, size, inner}};
   CachedPrimitive& p = cached(key, [&] {
