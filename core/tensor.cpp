@@ -185,7 +185,13 @@ std::ostream& operator<<(std::ostream& out, const Tensor& t) {
   if (!t.defined()) return out << "tensor(undefined)";
   std::ostringstream body;
   body << std::setprecision(4);
-  print_values(body, t.data(), t.shape(), 0, t.numel() > 1000);
+  if (t.numel() == 0 && t.dim() > 1) {  // PyTorch's form; walking [2^62, 8, 0] row by row would not end
+    body << "[], size=(";
+    for (int64_t d = 0; d < t.dim(); ++d) body << (d ? ", " : "") << t.size(d);
+    body << ")";
+  } else {
+    print_values(body, t.data(), t.shape(), 0, t.numel() > 1000);
+  }
   out << "tensor(" << body.str();
   if (t.grad_fn())
     out << ", grad_fn=<" << t.grad_fn()->name() << ">";

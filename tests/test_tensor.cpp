@@ -189,6 +189,9 @@ TEST(TensorPrint, ScalarsVectorsMatrices) {
   EXPECT_EQ(printed(tensor({1, 2, 3}, {3})), "tensor([1, 2, 3])");
   EXPECT_EQ(printed(tensor({1, 2, 3, 4}, {2, 2})), "tensor([[1, 2],\n        [3, 4]])");
   EXPECT_EQ(printed(zeros({0})), "tensor([])");
+  EXPECT_EQ(printed(zeros({2, 0})), "tensor([], size=(2, 0))");  // PyTorch's form
+  // An empty tensor with huge dims prints at once instead of walking 2^62 empty rows.
+  EXPECT_EQ(printed(zeros({int64_t{1} << 62, 8, 0})), "tensor([], size=(4611686018427387904, 8, 0))");
   EXPECT_EQ(printed(Tensor()), "tensor(undefined)");
   EXPECT_EQ(tensor({0.5f}, {1}).to_string(), "tensor([0.5])");
 }
