@@ -30,7 +30,7 @@ Tensor operator*(const Tensor& a, const Tensor& b) {
   Tensor y = zip_values(a, b, "mul", [](float u, float v) { return u * v; });
   if (needs_grad(a, b))
     record("MulBackward", y, {a, b},
-           [a = a.detach(), b = b.detach()](const Tensor& g) { return grads(g * b, g * a); });
+           [a = a.detach(), b = b.detach()](const Tensor& g) { return grads(g * b, g * a); }, {a, b});
   return y;
 }
 
@@ -39,7 +39,8 @@ Tensor operator/(const Tensor& a, const Tensor& b) {
   Tensor y = zip_values(a, b, "div", [](float u, float v) { return u / v; });
   if (needs_grad(a, b))
     record("DivBackward", y, {a, b},
-           [a = a.detach(), b = b.detach()](const Tensor& g) { return grads(g / b, -g * a / (b * b)); });
+           [a = a.detach(), b = b.detach()](const Tensor& g) { return grads(g / b, -g * a / (b * b)); },
+           {a, b});
   return y;
 }
 
@@ -73,7 +74,7 @@ Tensor operator/(float s, const Tensor& b) {
   Tensor y = map_values(b, [s](float v) { return s / v; });
   if (needs_grad(b))
     record("RdivBackward", y, {b},
-           [b = b.detach(), y = y.detach()](const Tensor& g) { return grads(-g * y / b); });
+           [b = b.detach(), y = y.detach()](const Tensor& g) { return grads(-g * y / b); }, {b, y});
   return y;
 }
 Tensor operator-(const Tensor& a) { return neg(a); }
@@ -86,20 +87,24 @@ Tensor operator-(const Tensor& a) { return neg(a); }
 Tensor maximum(const Tensor& a, const Tensor& b) {
   Tensor y = zip_values(a, b, "maximum", [](float u, float v) { return std::isnan(u) || u > v ? u : v; });
   if (needs_grad(a, b))
-    record("MaximumBackward", y, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g) {
-      Tensor tie = (a == b) * 0.5f;
-      return grads(g * (1.0f - (a < b) - tie), g * (1.0f - (a > b) - tie));
-    });
+    record("MaximumBackward", y, {a, b},
+           [a = a.detach(), b = b.detach()](const Tensor& g) {
+             Tensor tie = (a == b) * 0.5f;
+             return grads(g * (1.0f - (a < b) - tie), g * (1.0f - (a > b) - tie));
+           },
+           {a, b});
   return y;
 }
 
 Tensor minimum(const Tensor& a, const Tensor& b) {
   Tensor y = zip_values(a, b, "minimum", [](float u, float v) { return std::isnan(u) || u < v ? u : v; });
   if (needs_grad(a, b))
-    record("MinimumBackward", y, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g) {
-      Tensor tie = (a == b) * 0.5f;
-      return grads(g * (1.0f - (a > b) - tie), g * (1.0f - (a < b) - tie));
-    });
+    record("MinimumBackward", y, {a, b},
+           [a = a.detach(), b = b.detach()](const Tensor& g) {
+             Tensor tie = (a == b) * 0.5f;
+             return grads(g * (1.0f - (a > b) - tie), g * (1.0f - (a < b) - tie));
+           },
+           {a, b});
   return y;
 }
 
@@ -108,11 +113,13 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
 Tensor pow(const Tensor& a, const Tensor& b) {
   Tensor y = zip_values(a, b, "pow", [](float u, float v) { return std::pow(u, v); });
   if (needs_grad(a, b))
-    record("PowBackward", y, {a, b}, [a = a.detach(), b = b.detach(), y = y.detach()](const Tensor& g) {
-      Tensor ga = where(b == 0.0f, 0.0f, g * b * pow(a, b - 1.0f));
-      Tensor gb = where((a == 0.0f) * (b >= 0.0f), 0.0f, g * y * log(a));
-      return grads(ga, gb);
-    });
+    record("PowBackward", y, {a, b},
+           [a = a.detach(), b = b.detach(), y = y.detach()](const Tensor& g) {
+             Tensor ga = where(b == 0.0f, 0.0f, g * b * pow(a, b - 1.0f));
+             Tensor gb = where((a == 0.0f) * (b >= 0.0f), 0.0f, g * y * log(a));
+             return grads(ga, gb);
+           },
+           {a, b, y});
   return y;
 }
 
@@ -129,10 +136,12 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
     for (int64_t i = begin; i < end; ++i) py[i] = pc[i] != 0.0f ? pa[i] : pb[i];
   });
   if (needs_grad(a, b))
-    record("WhereBackward", y, {a, b}, [c = c.detach()](const Tensor& g) {
-      Tensor take_a = c != 0.0f;
-      return grads(g * take_a, g * (1.0f - take_a));
-    });
+    record("WhereBackward", y, {a, b},
+           [c = c.detach()](const Tensor& g) {
+             Tensor take_a = c != 0.0f;
+             return grads(g * take_a, g * (1.0f - take_a));
+           },
+           {c});
   return y;
 }
 Tensor where(const Tensor& cond, const Tensor& a, float b) { return where(cond, a, scalar_tensor(b)); }

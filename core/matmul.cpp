@@ -17,16 +17,18 @@ Tensor batched_matmul(const Tensor& a, const Tensor& b) {
     kernels::gemm(a.data() + i * m * k, false, b.data() + i * k * n, false, nullptr, y.data() + i * m * n, m,
                   k, n);
   if (needs_grad(a, b))
-    record("MmBackward", y, {a, b}, [a = a.detach(), b = b.detach(), batch, m, k, n](const Tensor& g) {
-      Tensor ga = Tensor::empty(a.shape()), gb = Tensor::empty(b.shape());
-      for (int64_t i = 0; i < batch; ++i) {
-        kernels::gemm(g.data() + i * m * n, false, b.data() + i * k * n, true, nullptr, ga.data() + i * m * k,
-                      m, n, k);  // dC·Bᵀ
-        kernels::gemm(a.data() + i * m * k, true, g.data() + i * m * n, false, nullptr, gb.data() + i * k * n,
-                      k, m, n);  // Aᵀ·dC
-      }
-      return grads(ga, gb);
-    });
+    record("MmBackward", y, {a, b},
+           [a = a.detach(), b = b.detach(), batch, m, k, n](const Tensor& g) {
+             Tensor ga = Tensor::empty(a.shape()), gb = Tensor::empty(b.shape());
+             for (int64_t i = 0; i < batch; ++i) {
+               kernels::gemm(g.data() + i * m * n, false, b.data() + i * k * n, true, nullptr,
+                             ga.data() + i * m * k, m, n, k);  // dC·Bᵀ
+               kernels::gemm(a.data() + i * m * k, true, g.data() + i * m * n, false, nullptr,
+                             gb.data() + i * k * n, k, m, n);  // Aᵀ·dC
+             }
+             return grads(ga, gb);
+           },
+           {a, b});
   return y;
 }
 

@@ -51,10 +51,27 @@ Node::~Node() {
   --live_nodes;
 }
 
+void Node::note_saved(const Tensor& saved) {
+  if (saved.defined()) saved_.push_back({saved.impl()->storage, saved.version(), saved.shape()});
+}
+
+// PyTorch's check and message: the values this backward reads are no longer
+// those the forward computed with, so its gradient would be wrong.
+void Node::check_saved_unchanged() const {
+  for (const SavedVersion& s : saved_) {
+    auto storage = s.storage.lock();
+    if (storage && storage->version() != s.version)
+      fail("backward: one of the tensors needed by ", name_, " (shape ", s.shape,
+           ") has been modified by an in-place operation: it is at version ", storage->version(),
+           ", expected version ", s.version, "; modify a clone() instead, or after backward()");
+  }
+}
+
 Gradients Node::apply(const Tensor& grad_output) {
   if (!backward_)
     fail("backward: trying to backward through the graph a second time (", name_,
          " was freed by an earlier backward); pass retain_graph=true to the first backward() to keep it");
+  check_saved_unchanged();
   Gradients g = backward_(grad_output);
   if (g.size() != next_.size())
     fail("backward: ", name_, " returned ", g.size(), " gradients for ", next_.size(),
@@ -71,20 +88,22 @@ bool needs_grad(std::initializer_list<const Tensor*> inputs) {
   return false;
 }
 
-void record(const char* name, Tensor& output, const std::vector<Tensor>& inputs, BackwardFunction backward) {
+void record(const char* name, Tensor& output, const std::vector<Tensor>& inputs, BackwardFunction backward,
+            std::initializer_list<Tensor> saved) {
   std::vector<Edge> next;
   next.reserve(inputs.size());
   for (const Tensor& in : inputs) next.push_back(edge_to(in));
   auto node = std::make_shared<Node>(name, std::move(next), std::move(backward), output.shape());
+  for (const Tensor& t : saved) node->note_saved(t);
   node->set_output(output.impl_ptr());
   output.impl()->grad_fn = std::move(node);
   output.impl()->requires_grad = true;
 }
 
-void record(const char* name, Tensor& output, std::initializer_list<Tensor> inputs,
-            BackwardFunction backward) {
+void record(const char* name, Tensor& output, std::initializer_list<Tensor> inputs, BackwardFunction backward,
+            std::initializer_list<Tensor> saved) {
   std::vector<Tensor> list(inputs);
-  record(name, output, list, std::move(backward));
+  record(name, output, list, std::move(backward), saved);
 }
 
 int64_t live_node_count() { return live_nodes.load(); }

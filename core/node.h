@@ -8,9 +8,14 @@
 //   Tensor exp(const Tensor& x) {
 //     Tensor y = <compute>;
 //     if (needs_grad({x}))
-//       record("ExpBackward", y, {x}, [y = y.detach()](const Tensor& g) { return grads(g * y); });
+//       record("ExpBackward", y, {x}, [y = y.detach()](const Tensor& g) { return grads(g * y); }, {y});
 //     return y;
 //   }
+//
+// The last argument of record() lists the tensors the function saved (here
+// y): the node notes their versions, and applying it after one of them was
+// modified in place (fill_, copy_, an optimizer step) is an error, not a
+// silently wrong gradient.
 //
 // The engine (engine.cpp) walks the graph in reverse topological order and
 // calls each backward function once.
@@ -55,7 +60,10 @@ class Node {
   std::shared_ptr<TensorImpl> output() const { return output_.lock(); }
   void set_output(const std::shared_ptr<TensorImpl>& out) { output_ = out; }
 
-  /// Applies the local chain rule. Throws if the graph was already freed.
+  /// Notes the version of a tensor the backward function saved (see record()).
+  void note_saved(const Tensor& saved);
+  /// Applies the local chain rule. Throws if the graph was already freed, or
+  /// if a saved tensor was modified in place since it was saved.
   Gradients apply(const Tensor& grad_output);
   /// Frees what the backward function saved (after a backward without retain_graph).
   void release();
@@ -67,6 +75,13 @@ class Node {
   BackwardFunction backward_;
   Shape output_shape_;
   std::weak_ptr<TensorImpl> output_;
+  struct SavedVersion {
+    std::weak_ptr<Storage> storage;
+    int64_t version;
+    Shape shape;
+  };
+  std::vector<SavedVersion> saved_;
+  void check_saved_unchanged() const;
 };
 
 /// True when grad mode is on and any of the tensors requires grad: only then
@@ -77,10 +92,12 @@ inline bool needs_grad(const Tensor& a, const Tensor& b) { return needs_grad({&a
 
 /// Attaches a node named `name` to `output`, with one edge per input (in the
 /// order the backward function returns gradients). Call it only when
-/// needs_grad(...) is true.
-void record(const char* name, Tensor& output, std::initializer_list<Tensor> inputs,
-            BackwardFunction backward);
-void record(const char* name, Tensor& output, const std::vector<Tensor>& inputs, BackwardFunction backward);
+/// needs_grad(...) is true. `saved`: the tensors (inputs, output) whose values
+/// the backward function reads, so that in-place changes to them are caught.
+void record(const char* name, Tensor& output, std::initializer_list<Tensor> inputs, BackwardFunction backward,
+            std::initializer_list<Tensor> saved = {});
+void record(const char* name, Tensor& output, const std::vector<Tensor>& inputs, BackwardFunction backward,
+            std::initializer_list<Tensor> saved = {});
 
 /// Builds a Gradients list: grads(ga, gb).
 template <class... T>

@@ -22,7 +22,7 @@ Tensor neg(const Tensor& x) {
 Tensor exp(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::exp(v); });
   if (needs_grad(x))
-    record("ExpBackward", y, {x}, [y = y.detach()](const Tensor& g) { return grads(g * y); });
+    record("ExpBackward", y, {x}, [y = y.detach()](const Tensor& g) { return grads(g * y); }, {y});
   return y;
 }
 
@@ -30,7 +30,7 @@ Tensor exp(const Tensor& x) {
 Tensor log(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::log(v); });
   if (needs_grad(x))
-    record("LogBackward", y, {x}, [x = x.detach()](const Tensor& g) { return grads(g / x); });
+    record("LogBackward", y, {x}, [x = x.detach()](const Tensor& g) { return grads(g / x); }, {x});
   return y;
 }
 
@@ -38,7 +38,7 @@ Tensor log(const Tensor& x) {
 Tensor log1p(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::log1p(v); });
   if (needs_grad(x))
-    record("Log1PBackward", y, {x}, [x = x.detach()](const Tensor& g) { return grads(g / (x + 1.0f)); });
+    record("Log1PBackward", y, {x}, [x = x.detach()](const Tensor& g) { return grads(g / (x + 1.0f)); }, {x});
   return y;
 }
 
@@ -46,7 +46,7 @@ Tensor log1p(const Tensor& x) {
 Tensor sqrt(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::sqrt(v); });
   if (needs_grad(x))
-    record("SqrtBackward", y, {x}, [y = y.detach()](const Tensor& g) { return grads(g / (y * 2.0f)); });
+    record("SqrtBackward", y, {x}, [y = y.detach()](const Tensor& g) { return grads(g / (y * 2.0f)); }, {y});
   return y;
 }
 
@@ -58,7 +58,7 @@ Tensor sign(const Tensor& x) {
 Tensor abs(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::fabs(v); });
   if (needs_grad(x))
-    record("AbsBackward", y, {x}, [x = x.detach()](const Tensor& g) { return grads(g * sign(x)); });
+    record("AbsBackward", y, {x}, [x = x.detach()](const Tensor& g) { return grads(g * sign(x)); }, {x});
   return y;
 }
 
@@ -66,9 +66,11 @@ Tensor abs(const Tensor& x) {
 Tensor tanh(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::tanh(v); });
   if (needs_grad(x))
-    record("TanhBackward", y, {x}, [y = y.detach()](const Tensor& g) {
-      return grads(zip_values(g, y, "tanh", [](float gv, float yv) { return gv * (1.0f - yv * yv); }));
-    });
+    record("TanhBackward", y, {x},
+           [y = y.detach()](const Tensor& g) {
+             return grads(zip_values(g, y, "tanh", [](float gv, float yv) { return gv * (1.0f - yv * yv); }));
+           },
+           {y});
   return y;
 }
 
@@ -80,9 +82,12 @@ Tensor sigmoid(const Tensor& x) {
     return e / (1.0f + e);
   });
   if (needs_grad(x))
-    record("SigmoidBackward", y, {x}, [y = y.detach()](const Tensor& g) {
-      return grads(zip_values(g, y, "sigmoid", [](float gv, float yv) { return gv * yv * (1.0f - yv); }));
-    });
+    record(
+        "SigmoidBackward", y, {x},
+        [y = y.detach()](const Tensor& g) {
+          return grads(zip_values(g, y, "sigmoid", [](float gv, float yv) { return gv * yv * (1.0f - yv); }));
+        },
+        {y});
   return y;
 }
 
@@ -90,10 +95,13 @@ Tensor sigmoid(const Tensor& x) {
 Tensor erf(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::erf(v); });
   if (needs_grad(x))
-    record("ErfBackward", y, {x}, [x = x.detach()](const Tensor& g) {
-      const float k = 2.0f / std::sqrt(std::numbers::pi_v<float>);
-      return grads(zip_values(g, x, "erf", [k](float gv, float xv) { return gv * k * std::exp(-xv * xv); }));
-    });
+    record("ErfBackward", y, {x},
+           [x = x.detach()](const Tensor& g) {
+             const float k = 2.0f / std::sqrt(std::numbers::pi_v<float>);
+             return grads(
+                 zip_values(g, x, "erf", [k](float gv, float xv) { return gv * k * std::exp(-xv * xv); }));
+           },
+           {x});
   return y;
 }
 
@@ -101,10 +109,13 @@ Tensor erf(const Tensor& x) {
 Tensor pow(const Tensor& x, float p) {
   Tensor y = map_values(x, [p](float v) { return std::pow(v, p); });
   if (needs_grad(x))
-    record("PowBackward", y, {x}, [x = x.detach(), p](const Tensor& g) {
-      return grads(zip_values(
-          g, x, "pow", [p](float gv, float xv) { return p == 0 ? 0.0f : gv * p * std::pow(xv, p - 1); }));
-    });
+    record("PowBackward", y, {x},
+           [x = x.detach(), p](const Tensor& g) {
+             return grads(zip_values(g, x, "pow", [p](float gv, float xv) {
+               return p == 0 ? 0.0f : gv * p * std::pow(xv, p - 1);
+             }));
+           },
+           {x});
   return y;
 }
 
@@ -113,7 +124,7 @@ Tensor pow(float base, const Tensor& x) {
   Tensor y = map_values(x, [base](float v) { return std::pow(base, v); });
   if (needs_grad(x))
     record("PowBackward", y, {x},
-           [y = y.detach(), base](const Tensor& g) { return grads(g * y * std::log(base)); });
+           [y = y.detach(), base](const Tensor& g) { return grads(g * y * std::log(base)); }, {y});
   return y;
 }
 
@@ -121,10 +132,12 @@ Tensor pow(float base, const Tensor& x) {
 static Tensor clamp_between(const Tensor& x, float lo, float hi, const char* name) {
   Tensor y = map_values(x, [lo, hi](float v) { return std::isnan(v) ? v : std::min(std::max(v, lo), hi); });
   if (needs_grad(x))
-    record(name, y, {x}, [x = x.detach(), lo, hi](const Tensor& g) {
-      return grads(zip_values(g, x, "clamp",
-                              [lo, hi](float gv, float xv) { return xv >= lo && xv <= hi ? gv : 0.0f; }));
-    });
+    record(name, y, {x},
+           [x = x.detach(), lo, hi](const Tensor& g) {
+             return grads(zip_values(
+                 g, x, "clamp", [lo, hi](float gv, float xv) { return xv >= lo && xv <= hi ? gv : 0.0f; }));
+           },
+           {x});
   return y;
 }
 

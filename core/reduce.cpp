@@ -200,10 +200,12 @@ static Tensor reduce_all_extreme(const Tensor& x, const char* op, const char* na
   Tensor flat = x.detach().reshape({x.numel()});
   Tensor y = largest ? max(flat, 0, false) : min(flat, 0, false);
   if (needs_grad(x))
-    record(name, y, {x}, [x = x.detach(), value = y.item()](const Tensor& g) {
-      Tensor hit = std::isnan(value) ? (x != x) : (x == value);
-      return grads(g * hit / sum(hit));
-    });
+    record(name, y, {x},
+           [x = x.detach(), value = y.item()](const Tensor& g) {
+             Tensor hit = std::isnan(value) ? (x != x) : (x == value);
+             return grads(g * hit / sum(hit));
+           },
+           {x});
   return y;
 }
 Tensor max(const Tensor& x) { return reduce_all_extreme(x, "max", "MaxBackward", true); }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 namespace ember {
@@ -21,9 +22,16 @@ class Storage {
   const float* data() const { return data_; }
   size_t size() const { return size_; }
 
+  /// How many in-place writes the values have had (fill_, copy_, optimizer
+  /// steps, …). Autograd notes it when an op saves a tensor for backward and
+  /// refuses to run that backward if it has changed — PyTorch's version counter.
+  int64_t version() const { return version_; }
+  void bump_version() { ++version_; }
+
  private:
   float* data_;
   size_t size_;
+  int64_t version_ = 0;
 };
 
 namespace detail {

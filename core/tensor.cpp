@@ -101,10 +101,16 @@ Tensor Tensor::clone() const {
   return out;
 }
 
+Tensor& Tensor::bump_version() {
+  checked().storage->bump_version();
+  return *this;
+}
+
+int64_t Tensor::version() const { return checked().storage->version(); }
+
 Tensor& Tensor::fill_(float value) {
   std::fill_n(data(), numel(), value);
-  ++impl_->version;
-  return *this;
+  return bump_version();
 }
 
 Tensor& Tensor::copy_(const Tensor& src) {
@@ -112,8 +118,7 @@ Tensor& Tensor::copy_(const Tensor& src) {
     fail("copy_: source has ", src.numel(), " elements (shape ", src.shape(), ") but the destination has ",
          numel(), " (shape ", shape(), ")");
   std::memmove(data(), src.data(), sizeof(float) * numel());
-  ++impl_->version;
-  return *this;
+  return bump_version();
 }
 
 // --- methods that forward to the ops ------------------------------------------

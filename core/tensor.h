@@ -31,7 +31,6 @@ struct TensorImpl {
   bool retains_grad = false;         // non-leaf asked to keep its .grad() (retain_grad())
   std::shared_ptr<TensorImpl> grad;  // accumulated gradient (leaves, or retains_grad)
   std::shared_ptr<Node> grad_fn;     // the node that produced this tensor, if recorded
-  int64_t version = 0;               // bumped by in-place writes through Tensor methods
 };
 
 class Tensor {
@@ -69,9 +68,16 @@ class Tensor {
   Tensor clone() const;  ///< a copy of the values (differentiable)
 
   // --- in-place, outside autograd (optimizers, init, data loading) ---------
+  // Each bumps the version of the values (shared with detach() and reshape
+  // views): a backward that saved them before the write is then an error.
   Tensor& fill_(float value);
   Tensor& zero_() { return fill_(0.0f); }
   Tensor& copy_(const Tensor& src);  ///< same numel required
+  /// Says that the values were changed in place through data(), so that a
+  /// backward which saved them refuses to run (optimizers call it).
+  Tensor& bump_version();
+  /// How many in-place writes the values have had (PyTorch's `_version`).
+  int64_t version() const;
 
   // --- ops (the free functions in core/ops.h, as methods) ------------------
   Tensor reshape(const Shape& shape) const;

@@ -96,6 +96,7 @@ void normalize_(Dataset& d, Normalization n) {
   float* x = d.inputs.data();
   const int64_t count = d.inputs.numel();
   for (int64_t i = 0; i < count; ++i) x[i] = (x[i] - n.mean) / n.std;  // as torchvision's Normalize
+  d.inputs.bump_version();
 }
 
 }  // namespace ember::data

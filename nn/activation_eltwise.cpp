@@ -39,9 +39,11 @@ Tensor eltwise_op(const char* node, const Tensor& x, Eltwise alg, bool use_dst, 
                   float beta = 0) {
   Tensor y = eltwise(x, alg, alpha, beta);
   if (needs_grad(x))
-    record(node, y, {x}, [saved = use_dst ? y.detach() : x.detach(), alg, alpha, beta](const Tensor& g) {
-      return grads(eltwise_grad(saved, g, alg, alpha, beta));
-    });
+    record(node, y, {x},
+           [saved = use_dst ? y.detach() : x.detach(), alg, alpha, beta](const Tensor& g) {
+             return grads(eltwise_grad(saved, g, alg, alpha, beta));
+           },
+           {use_dst ? y : x});
   return y;
 }
 
@@ -55,9 +57,9 @@ namespace {
 Tensor relu_from_loops(const char* node, const Tensor& x) {
   Tensor y = unary_kernel(x, kernels::relu_forward);
   if (needs_grad(x))
-    record(node, y, {x}, [y = y.detach()](const Tensor& g) {
-      return grads(backward_kernel(y, g, kernels::relu_backward));
-    });
+    record(node, y, {x},
+           [y = y.detach()](const Tensor& g) { return grads(backward_kernel(y, g, kernels::relu_backward)); },
+           {y});
   return y;
 }
 }  // namespace
@@ -81,7 +83,8 @@ Tensor leaky_relu(const Tensor& x, float negative_slope) {
           return grads(backward_kernel(saved, g, [&](const float* v, const float* dy, float* dx, int64_t n) {
             kernels::leaky_relu_backward(v, dy, dx, n, negative_slope);
           }));
-        });
+        },
+        {negative_slope > 0 ? y : x});
   return y;
 }
 
@@ -95,11 +98,13 @@ Tensor hardtanh(const Tensor& x, float min_val, float max_val) {
   Tensor y = unary_kernel(
       x, [&](const float* s, float* d, int64_t n) { kernels::hardtanh_forward(s, d, n, min_val, max_val); });
   if (needs_grad(x))
-    record("HardtanhBackward", y, {x}, [x = x.detach(), min_val, max_val](const Tensor& g) {
-      return grads(backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
-        kernels::hardtanh_backward(s, dy, dx, n, min_val, max_val);
-      }));
-    });
+    record("HardtanhBackward", y, {x},
+           [x = x.detach(), min_val, max_val](const Tensor& g) {
+             return grads(backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
+               kernels::hardtanh_backward(s, dy, dx, n, min_val, max_val);
+             }));
+           },
+           {x});
   return y;
 }
 
@@ -126,11 +131,13 @@ Tensor selu(const Tensor& x) {
   Tensor y = eltwise(x, Eltwise::elu, kSeluAlpha);
   kernels::eltwise_forward(Eltwise::linear, kSeluScale, 0, y.data(), y.data(), y.numel());
   if (needs_grad(x))
-    record("SeluBackward", y, {x}, [x = x.detach()](const Tensor& g) {
-      Tensor dx = eltwise_grad(x, g, Eltwise::elu, kSeluAlpha);
-      kernels::eltwise_forward(Eltwise::linear, kSeluScale, 0, dx.data(), dx.data(), dx.numel());
-      return grads(dx);
-    });
+    record("SeluBackward", y, {x},
+           [x = x.detach()](const Tensor& g) {
+             Tensor dx = eltwise_grad(x, g, Eltwise::elu, kSeluAlpha);
+             kernels::eltwise_forward(Eltwise::linear, kSeluScale, 0, dx.data(), dx.data(), dx.numel());
+             return grads(dx);
+           },
+           {x});
   return y;
 }
 
@@ -143,10 +150,12 @@ Tensor celu(const Tensor& x, float alpha) {
   kernels::eltwise_forward(Eltwise::elu, 1.0f, 0, y.data(), y.data(), y.numel());
   kernels::eltwise_forward(Eltwise::linear, alpha, 0, y.data(), y.data(), y.numel());
   if (needs_grad(x))
-    record("CeluBackward", y, {x}, [x = x.detach(), alpha](const Tensor& g) {
-      Tensor scaled = eltwise(x, Eltwise::linear, 1.0f / alpha);
-      return grads(eltwise_grad(scaled, g, Eltwise::elu, 1.0f));
-    });
+    record("CeluBackward", y, {x},
+           [x = x.detach(), alpha](const Tensor& g) {
+             Tensor scaled = eltwise(x, Eltwise::linear, 1.0f / alpha);
+             return grads(eltwise_grad(scaled, g, Eltwise::elu, 1.0f));
+           },
+           {x});
   return y;
 }
 
@@ -174,7 +183,7 @@ Tensor logsigmoid(const Tensor& x) {
   }
   if (needs_grad(x))
     record("LogSigmoidBackward", y, {x},
-           [x = x.detach()](const Tensor& g) { return grads(eltwise_grad(x, g, Eltwise::logsigmoid)); });
+           [x = x.detach()](const Tensor& g) { return grads(eltwise_grad(x, g, Eltwise::logsigmoid)); }, {x});
   return y;
 }
 
@@ -197,9 +206,11 @@ Tensor hardswish(const Tensor& x) {
   check_defined(x, "hardswish");
   Tensor y = eltwise(x, Eltwise::hardswish);
   if (needs_grad(x))
-    record("HardswishBackward", y, {x}, [x = x.detach()](const Tensor& g) {
-      return grads(backward_kernel(x, g, kernels::hardswish_backward));
-    });
+    record("HardswishBackward", y, {x},
+           [x = x.detach()](const Tensor& g) {
+             return grads(backward_kernel(x, g, kernels::hardswish_backward));
+           },
+           {x});
   return y;
 }
 
@@ -209,9 +220,11 @@ Tensor hardsigmoid(const Tensor& x) {
   check_defined(x, "hardsigmoid");
   Tensor y = unary_kernel(x, kernels::hardsigmoid_forward);
   if (needs_grad(x))
-    record("HardsigmoidBackward", y, {x}, [x = x.detach()](const Tensor& g) {
-      return grads(backward_kernel(x, g, kernels::hardsigmoid_backward));
-    });
+    record("HardsigmoidBackward", y, {x},
+           [x = x.detach()](const Tensor& g) {
+             return grads(backward_kernel(x, g, kernels::hardsigmoid_backward));
+           },
+           {x});
   return y;
 }
 
@@ -239,12 +252,14 @@ Tensor softplus(const Tensor& x, float beta, float threshold) {
     kernels::softplus_tail(x.data(), u.data(), y.data(), y.numel(), beta);
   }
   if (needs_grad(x))
-    record("SoftplusBackward", y, {x}, [x = x.detach(), beta, threshold](const Tensor& g) {
-      Tensor bx = beta == 1.0f ? x : eltwise(x, Eltwise::linear, beta);
-      Tensor dx = eltwise_grad(bx, g, Eltwise::soft_relu);
-      kernels::softplus_backward_finish(x.data(), g.data(), dx.data(), dx.numel(), beta, threshold);
-      return grads(dx);
-    });
+    record("SoftplusBackward", y, {x},
+           [x = x.detach(), beta, threshold](const Tensor& g) {
+             Tensor bx = beta == 1.0f ? x : eltwise(x, Eltwise::linear, beta);
+             Tensor dx = eltwise_grad(bx, g, Eltwise::soft_relu);
+             kernels::softplus_backward_finish(x.data(), g.data(), dx.data(), dx.numel(), beta, threshold);
+             return grads(dx);
+           },
+           {x});
   return y;
 }
 

@@ -52,7 +52,8 @@ Tensor prelu(const Tensor& x, const Tensor& weight) {
                kernels::prelu_backward(x.data(), w.data(), g.data(), dx.data(), dw.data(), batch, channels,
                                        inner, wn);
              return grads(dx, dw);
-           });
+           },
+           {x, weight});
   return y;
 }
 
@@ -72,12 +73,14 @@ Tensor rrelu(const Tensor& x, float lower, float upper, bool training) {
     else
       kernels::eltwise_forward(kernels::Eltwise::relu, slope, 0, x.data(), y.data(), y.numel());
     if (needs_grad(x))
-      record("RreluBackward", y, {x}, [x = x.detach(), slope](const Tensor& g) {
-        Tensor dx = Tensor::empty(x.shape());
-        kernels::eltwise_backward(kernels::Eltwise::relu, slope, 0, x.data(), g.data(), dx.data(),
-                                  dx.numel());
-        return grads(dx);
-      });
+      record("RreluBackward", y, {x},
+             [x = x.detach(), slope](const Tensor& g) {
+               Tensor dx = Tensor::empty(x.shape());
+               kernels::eltwise_backward(kernels::Eltwise::relu, slope, 0, x.data(), g.data(), dx.data(),
+                                         dx.numel());
+               return grads(dx);
+             },
+             {x});
     return y;
   }
   Tensor slopes = Tensor::empty(x.shape());
@@ -120,7 +123,8 @@ Tensor swish(const Tensor& x, const Tensor& beta) {
                 full(beta_shape,
                      static_cast<float>(kernels::swish_beta_grad(x.data(), s.data(), g.data(), x.numel())));
           return grads(dx, dbeta);
-        });
+        },
+        {x});
   return y;
 }
 

@@ -22,11 +22,13 @@ Tensor hardshrink(const Tensor& x, float lambd) {
   Tensor y = unary_kernel(
       x, [&](const float* s, float* d, int64_t n) { kernels::hardshrink_forward(s, d, n, lambd); });
   if (needs_grad(x))
-    record("HardshrinkBackward", y, {x}, [x = x.detach(), lambd](const Tensor& g) {
-      return grads(backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
-        kernels::shrink_backward(s, dy, dx, n, lambd);
-      }));
-    });
+    record("HardshrinkBackward", y, {x},
+           [x = x.detach(), lambd](const Tensor& g) {
+             return grads(backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
+               kernels::shrink_backward(s, dy, dx, n, lambd);
+             }));
+           },
+           {x});
   return y;
 }
 
@@ -37,11 +39,13 @@ Tensor softshrink(const Tensor& x, float lambd) {
   Tensor y = unary_kernel(
       x, [&](const float* s, float* d, int64_t n) { kernels::softshrink_forward(s, d, n, lambd); });
   if (needs_grad(x))
-    record("SoftshrinkBackward", y, {x}, [x = x.detach(), lambd](const Tensor& g) {
-      return grads(backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
-        kernels::shrink_backward(s, dy, dx, n, lambd);
-      }));
-    });
+    record("SoftshrinkBackward", y, {x},
+           [x = x.detach(), lambd](const Tensor& g) {
+             return grads(backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
+               kernels::shrink_backward(s, dy, dx, n, lambd);
+             }));
+           },
+           {x});
   return y;
 }
 
@@ -51,11 +55,13 @@ Tensor threshold(const Tensor& x, float threshold, float value) {
   Tensor y = unary_kernel(
       x, [&](const float* s, float* d, int64_t n) { kernels::threshold_forward(s, d, n, threshold, value); });
   if (needs_grad(x))
-    record("ThresholdBackward", y, {x}, [x = x.detach(), threshold](const Tensor& g) {
-      return grads(backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
-        kernels::threshold_backward(s, dy, dx, n, threshold);
-      }));
-    });
+    record("ThresholdBackward", y, {x},
+           [x = x.detach(), threshold](const Tensor& g) {
+             return grads(backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
+               kernels::threshold_backward(s, dy, dx, n, threshold);
+             }));
+           },
+           {x});
   return y;
 }
 
@@ -64,9 +70,11 @@ Tensor softsign(const Tensor& x) {
   check_defined(x, "softsign");
   Tensor y = unary_kernel(x, kernels::softsign_forward);
   if (needs_grad(x))
-    record("SoftsignBackward", y, {x}, [x = x.detach()](const Tensor& g) {
-      return grads(backward_kernel(x, g, kernels::softsign_backward));
-    });
+    record("SoftsignBackward", y, {x},
+           [x = x.detach()](const Tensor& g) {
+             return grads(backward_kernel(x, g, kernels::softsign_backward));
+           },
+           {x});
   return y;
 }
 
@@ -79,12 +87,14 @@ Tensor tanhshrink(const Tensor& x) {
     kernels::tanhshrink_finish(s, d, n);
   });
   if (needs_grad(x))
-    record("TanhshrinkBackward", y, {x}, [x = x.detach()](const Tensor& g) {
-      return grads(backward_kernel(x, g, [](const float* s, const float* dy, float* dx, int64_t n) {
-        kernels::eltwise_forward(kernels::Eltwise::tanh, 0, 0, s, dx, n);
-        kernels::tanhshrink_backward_finish(dy, dx, n);
-      }));
-    });
+    record("TanhshrinkBackward", y, {x},
+           [x = x.detach()](const Tensor& g) {
+             return grads(backward_kernel(x, g, [](const float* s, const float* dy, float* dx, int64_t n) {
+               kernels::eltwise_forward(kernels::Eltwise::tanh, 0, 0, s, dx, n);
+               kernels::tanhshrink_backward_finish(dy, dx, n);
+             }));
+           },
+           {x});
   return y;
 }
 

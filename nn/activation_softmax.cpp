@@ -40,11 +40,13 @@ Tensor softmax_family(const char* op, const char* node, const Tensor& x, int64_t
   Tensor y = Tensor::empty(x.shape());
   kernels::softmax_forward(log, in.data(), y.data(), r.outer, r.size, r.inner);
   if (needs_grad(x))
-    record(node, y, {x}, [y = y.detach(), r, log, negate](const Tensor& g) {
-      Tensor dx = Tensor::empty(y.shape());
-      kernels::softmax_backward(log, y.data(), g.data(), dx.data(), r.outer, r.size, r.inner);
-      return grads(negate ? neg(dx) : dx);
-    });
+    record(node, y, {x},
+           [y = y.detach(), r, log, negate](const Tensor& g) {
+             Tensor dx = Tensor::empty(y.shape());
+             kernels::softmax_backward(log, y.data(), g.data(), dx.data(), r.outer, r.size, r.inner);
+             return grads(negate ? neg(dx) : dx);
+           },
+           {y});
   return y;
 }
 
@@ -89,11 +91,13 @@ Tensor glu(const Tensor& x, int64_t dim) {
   Tensor s = sigmoid_of(x);
   kernels::glu_forward(x.data(), s.data(), y.data(), r.outer, r.size / 2, r.inner);
   if (needs_grad(x))
-    record("GluBackward", y, {x}, [x = x.detach(), r](const Tensor& g) {
-      Tensor dx = Tensor::empty(x.shape()), s = sigmoid_of(x);
-      kernels::glu_backward(x.data(), s.data(), g.data(), dx.data(), r.outer, r.size / 2, r.inner);
-      return grads(dx);
-    });
+    record("GluBackward", y, {x},
+           [x = x.detach(), r](const Tensor& g) {
+             Tensor dx = Tensor::empty(x.shape()), s = sigmoid_of(x);
+             kernels::glu_backward(x.data(), s.data(), g.data(), dx.data(), r.outer, r.size / 2, r.inner);
+             return grads(dx);
+           },
+           {x});
   return y;
 }
 

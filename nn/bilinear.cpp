@@ -87,7 +87,8 @@ Tensor bilinear(const Tensor& x1, const Tensor& x2, const Tensor& weight, const 
                Eigen::Map<Eigen::RowVectorXf>(gb.data(), out) = G.colwise().sum();
              }
              return grads(g1, g2, gw, gb);
-           });
+           },
+           {x1, x2, weight});
   }
   return y;
 }

@@ -56,6 +56,7 @@ Tensor uniform_(Tensor tensor, double a, double b) {
     fail("uniform_: expected a finite range [a, b) with a <= b, got a=", a, " b=", b);
   NoGradGuard no_grad;
   default_generator().uniform(tensor.data(), tensor.numel(), static_cast<float>(a), static_cast<float>(b));
+  tensor.bump_version();  // written in place
   return tensor;
 }
 
@@ -66,6 +67,7 @@ Tensor normal_(Tensor tensor, double mean, double std) {
   NoGradGuard no_grad;
   default_generator().normal(tensor.data(), tensor.numel(), static_cast<float>(mean),
                              static_cast<float>(std));
+  tensor.bump_version();  // written in place
   return tensor;
 }
 

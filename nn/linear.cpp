@@ -102,7 +102,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, LinearA
              kernels::linear_backward(dz.data(), x.data(), w.data(), want_x ? gx.data() : nullptr,
                                       want_w ? gw.data() : nullptr, want_b ? gb.data() : nullptr, n, in, out);
              return grads(gx, gw, gb);
-           });
+           },
+           {x, weight, y_saved});
   }
   return y;
 }

@@ -74,7 +74,8 @@ Tensor pointwise_loss(const char* op, const char* node_name, const Tensor& input
             }
           });
           return grads(gx, gt);
-        });
+        },
+        {input, target});
   }
   return out;
 }

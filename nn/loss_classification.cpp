@@ -182,7 +182,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, std::string_vie
                  },
                  sample_grain(C));
              return grads(gx, gt);
-           });
+           },
+           {logits, target});
   }
   return out;
 }

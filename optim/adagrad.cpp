@@ -41,6 +41,7 @@ void Adagrad::step() {
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor grad = params_[i].grad();
     if (!grad.defined()) continue;
+    params_[i].bump_version();  // updated in place: a graph that saved it can no longer backward
     int64_t t = ++state_[i].step;
     const float clr = static_cast<float>(lr_ / (1.0 + static_cast<double>(t - 1) * o.lr_decay));
     float* p = params_[i].data();

@@ -84,6 +84,7 @@ void Adam::step() {
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor grad = params_[i].grad();
     if (!grad.defined()) continue;
+    params_[i].bump_version();  // updated in place: a graph that saved it can no longer backward
     int64_t t = ++state_[i].step;
     double bias_correction1 = 1.0 - std::pow(b1, static_cast<double>(t));
     double bias_correction2 = 1.0 - std::pow(b2, static_cast<double>(t));

@@ -78,6 +78,7 @@ void RMSprop::step() {
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor grad = params_[i].grad();
     if (!grad.defined()) continue;
+    params_[i].bump_version();  // updated in place: a graph that saved it can no longer backward
     ++state_[i].step;
     float* p = params_[i].data();
     const float* g = grad.data();

@@ -145,6 +145,53 @@ TEST(Engine, SecondBackwardWithoutRetainGraphIsAnError) {
   EXPECT_TRUE(ThrowsWith([&] { (y * 3.0f).sum().backward(); }, {"ExpBackward", "retain_graph"}));
 }
 
+// PyTorch's version counter: a backward refuses to run on values that were
+// changed in place after its op saved them, instead of giving a wrong gradient.
+TEST(Engine, InPlaceChangeToASavedTensorIsAnError) {
+  Tensor x = tensor({1, 2}, {2}, true), w = tensor({3, 4}, {2});
+  Tensor loss = (x * w).sum();  // MulBackward saved w (x's gradient is w)
+  EXPECT_EQ(w.version(), 0);
+  w.fill_(5.0f);
+  EXPECT_EQ(w.version(), 1);
+  EXPECT_TRUE(
+      ThrowsWith([&] { loss.backward(); }, {"MulBackward", "shape [2]", "modified by an in-place operation",
+                                            "version 1", "expected version 0", "clone()"}));
+  EXPECT_FALSE(x.grad().defined());  // nothing was accumulated
+}
+
+TEST(Engine, InPlaceChangeToASavedOutputThroughDetachIsAnError) {
+  Tensor x = tensor({0.5f, 1}, {2}, true);
+  Tensor y = x.exp();        // ExpBackward saved y: its gradient is g·y
+  Tensor view = y.detach();  // same values, same version counter
+  view.copy_(tensor({0, 0}, {2}));
+  EXPECT_EQ(y.version(), 1);
+  EXPECT_TRUE(ThrowsWith([&] { y.sum().backward(); }, {"ExpBackward", "in-place"}));
+}
+
+TEST(Engine, InPlaceChangeToATensorNoOpSavedIsFine) {
+  Tensor x = tensor({1, 2}, {2}, true), b = tensor({3, 4}, {2});
+  Tensor y = (x + b).sum();  // add saves nothing: its gradient does not read b
+  b.fill_(7.0f);
+  y.backward();
+  EXPECT_EQ(x.grad().to_vector(), (std::vector<float>{1, 1}));
+}
+
+TEST(Engine, OptimizerStepBetweenTwoBackwardsOfOneGraphIsAnError) {
+  manual_seed(0);
+  nn::Linear layer(3, 2);
+  optim::SGD sgd(layer.parameters(), optim::SGDOptions{.lr = 0.1f});
+  Tensor loss = layer(randn({4, 3})).pow(2.0f).sum();
+  loss.backward({}, /*retain_graph=*/true);
+  sgd.step();  // the weight LinearBackward saved is now different
+  EXPECT_TRUE(ThrowsWith([&] { loss.backward(); }, {"LinearBackward", "shape [2, 3]", "in-place"}));
+  // The usual order — forward, backward, step, forward again — never trips it.
+  for (int i = 0; i < 3; ++i) {
+    sgd.zero_grad();
+    layer(randn({4, 3})).pow(2.0f).sum().backward();
+    sgd.step();
+  }
+}
+
 TEST(Engine, RetainGraphAllowsAnotherBackward) {
   Tensor x = tensor({1, 2}, {2}, true);
   Tensor loss = (x * x).sum();
