@@ -31,6 +31,7 @@
 #include "nn/init.h"
 #include "nn/linear.h"
 #include "nn/loss.h"
+#include "nn/reference.h"
 #include "nn/serialize.h"
 #include "optim/adagrad.h"
 #include "optim/adam.h"
@@ -39,4 +40,3 @@
 #include "optim/optimizer.h"
 #include "optim/rmsprop.h"
 #include "optim/sgd.h"
-#include "nn/reference.h"

@@ -6,8 +6,8 @@ using namespace ember;
 
 int main() {
   manual_seed(0);
-  Tensor x = randn({256, 2});                                   // points in the plane
-  Tensor y = ((x.sum({1}) > 0.0f) * (x.abs().max(1) < 2.0f));   // class 0 or 1
+  Tensor x = randn({256, 2});                                  // points in the plane
+  Tensor y = ((x.sum({1}) > 0.0f) * (x.abs().max(1) < 2.0f));  // class 0 or 1
   nn::Sequential model;
   model.push_back(std::make_shared<nn::Linear>(2, 16));
   model.push_back(std::make_shared<nn::Tanh>());

@@ -36,7 +36,9 @@ class Module {
   std::vector<Tensor> parameters() const;
   std::vector<std::pair<std::string, Tensor>> named_parameters() const;
   std::vector<std::pair<std::string, Tensor>> named_buffers() const;
-  const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& named_children() const { return children_; }
+  const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& named_children() const {
+    return children_;
+  }
   /// Number of parameter values (what the printout's total shows).
   int64_t num_parameters() const;
 
@@ -64,7 +66,8 @@ class Module {
   void add_child(const std::string& name, std::shared_ptr<Module> module);
 
  private:
-  void collect(const std::string& prefix, bool buffers, std::vector<std::pair<std::string, Tensor>>& out) const;
+  void collect(const std::string& prefix, bool buffers,
+               std::vector<std::pair<std::string, Tensor>>& out) const;
   void print(std::ostream& out, int indent) const;
 
   std::vector<std::pair<std::string, Tensor>> parameters_;
