@@ -11,6 +11,13 @@
 //      — a tensor used twice receives the sum of both paths.
 //   3. Gradients that reach a leaf accumulate into its .grad(); a node is freed
 //      after use unless retain_graph is set.
+//
+// Several threads may run backward at once on graphs that share leaves (one
+// model's parameters, Hogwild-style): each walk is private to its thread, and
+// a leaf's .grad() is updated under a lock, so every gradient is summed.
+#include <array>
+#include <functional>
+#include <mutex>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -66,11 +73,21 @@ void add_into(Tensor& slot, const Tensor& g) {
     slot = slot + g;
 }
 
+// The lock guarding a leaf's .grad() while a backward adds to it (PyTorch's
+// AccumulateGrad locks the same way). A fixed table picked by the leaf's
+// address keeps TensorImpl a plain struct; two leaves that share a lock only
+// wait for each other.
+std::mutex& grad_lock(const TensorImpl& leaf) {
+  static std::array<std::mutex, 64> locks;
+  return locks[std::hash<const TensorImpl*>{}(&leaf) % locks.size()];
+}
+
 // Leaves keep their gradient across backward calls (until zeroed), so it must
 // be a tensor of their own, never one that an op or the caller also holds. A
 // gradient that nothing else references is taken as it is, as PyTorch does;
 // any other is copied.
 void accumulate_into(TensorImpl& target, const Tensor& g) {
+  std::lock_guard lock(grad_lock(target));
   if (!target.grad) {
     target.grad = owned_only_here(g) ? g.impl_ptr() : g.clone().impl_ptr();
     return;

@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -235,4 +236,41 @@ TEST(Concurrency, CachingAllocatorAcrossThreads) {
   EXPECT_EQ(wrong.load(), 0);
   Tensor reused = full({64}, -1.0f);  // comes from the cache the consumers filled
   EXPECT_EQ(reused.to_vector(), std::vector<float>(64, -1.0f));
+}
+
+// Several threads running backward at once on graphs that share one model's
+// parameters (Hogwild-style data parallelism): every thread's gradient is
+// added into the shared .grad(), none lost. Each backward adds exactly 2 to
+// every bias and weight entry (a batch of two rows of ones), so the sums are
+// whole numbers a float holds exactly, whatever the order of the additions.
+// The first backward to reach a leaf creates its .grad(), so the race on
+// creating it is exercised too.
+TEST(Concurrency, BackwardIntoSharedParametersSumsEveryGradient) {
+#ifdef EMBER_TEST_TSAN
+  constexpr int kBackwards = 100;
+#else
+  constexpr int kBackwards = 1000;
+#endif
+  for (int omp : kOpenMPThreads) {
+    SCOPED_TRACE("OpenMP threads per std::thread: " + std::to_string(omp));
+    auto model = std::make_shared<nn::Sequential>();
+    model->push_back(std::make_shared<nn::Linear>(8, 4));
+    model->push_back(std::make_shared<nn::Linear>(4, 3));
+    auto first = model->at<nn::Linear>(0), last = model->at<nn::Linear>(1);
+    on_threads(kThreads, [&](int) {
+      set_num_threads(omp);
+      Tensor x = ones({2, 8});
+      for (int i = 0; i < kBackwards; ++i) (*model)(x).sum().backward();
+    });
+    const float expected = 2.0f * kThreads * kBackwards;
+    for (float g : last->bias.grad().to_vector()) EXPECT_EQ(g, expected);
+    for (float g : first->bias.grad().to_vector()) EXPECT_NE(g, 0.0f);
+    // The first layer's bias gradient is the column sums of the last weight,
+    // times the count of backward passes: a check that needs no order either.
+    std::vector<float> w = last->weight.to_vector(), g1 = first->bias.grad().to_vector();
+    for (int j = 0; j < 4; ++j) {
+      float column = w[j] + w[4 + j] + w[8 + j];
+      EXPECT_NEAR(g1[j], expected * column, 1e-4f * expected * std::fabs(column) + 1e-3f) << "input " << j;
+    }
+  }
 }
