@@ -155,28 +155,47 @@ Tensor Tensor::neg() const { return ember::neg(*this); }
 
 // --- printing -------------------------------------------------------------------
 namespace {
-// summarize: like PyTorch, tensors of more than 1000 elements print the ends of long dims only.
-void print_values(std::ostream& out, const float* data, const Shape& shape, size_t d, bool summarize) {
-  if (d == shape.size()) {
+// Prints nested brackets as PyTorch does. summarize: like PyTorch, tensors of
+// more than 1000 elements print the ends of long dims only. A loop over an
+// explicit index per dim rather than recursion: a tensor may have 100,000 dims.
+void print_values(std::ostream& out, const float* data, const Shape& shape, bool summarize) {
+  const size_t rank = shape.size();
+  if (rank == 0) {
     out << data[0];
     return;
   }
-  int64_t stride = 1;
-  for (size_t i = d + 1; i < shape.size(); ++i) stride *= shape[i];
-  out << "[";
-  int64_t n = shape[d];
+  std::vector<int64_t> stride(rank, 1), index(rank, 0), base(rank, 0);
+  for (size_t d = rank - 1; d-- > 0;) stride[d] = stride[d + 1] * shape[d + 1];
   const int64_t edge = 3;
-  const std::string separator = d + 1 < shape.size() ? ",\n" + std::string(d + 8, ' ') : ", ";
-  for (int64_t i = 0; i < n; ++i) {
-    if (summarize && n > 2 * edge && i == edge) {
-      out << separator << "...";
-      i = n - edge - 1;
+  // Between rows of dim d: a comma, one newline per dim below (a blank line
+  // between matrices), and the indent of the next row's brackets.
+  auto separator = [&](size_t d) {
+    return d + 1 < rank ? "," + std::string(rank - d - 1, '\n') + std::string(d + 8, ' ') : std::string(", ");
+  };
+  size_t d = 0;  // the dim whose element index[d] prints next
+  out << "[";
+  while (true) {
+    if (index[d] == shape[d]) {  // this dim is done: close it, go on in the one above
+      out << "]";
+      if (d == 0) return;
+      ++index[--d];
       continue;
     }
-    if (i) out << separator;
-    print_values(out, data + i * stride, shape, d + 1, summarize);
+    if (summarize && shape[d] > 2 * edge && index[d] == edge) {
+      out << separator(d) << "...";
+      index[d] = shape[d] - edge;
+      continue;
+    }
+    if (index[d]) out << separator(d);
+    if (d + 1 == rank) {
+      out << data[base[d] + index[d]];
+      ++index[d];
+    } else {  // open the next dim at this element
+      base[d + 1] = base[d] + index[d] * stride[d];
+      index[++d] = 0;
+      out << "[";
+    }
   }
-  out << "]";
 }
 }  // namespace
 
@@ -195,7 +214,7 @@ std::ostream& operator<<(std::ostream& out, const Tensor& t) {
     for (int64_t d = 0; d < t.dim(); ++d) body << (d ? ", " : "") << t.size(d);
     body << ")";
   } else {
-    print_values(body, t.data(), t.shape(), 0, t.numel() > 1000);
+    print_values(body, t.data(), t.shape(), t.numel() > 1000);
   }
   out << "tensor(" << body.str();
   if (t.grad_fn())

@@ -213,6 +213,19 @@ TEST(TensorPrint, SummarizesOnlyLargeTensors) {
             "        [3996, 3997, 3998, 3999]])");
 }
 
+TEST(TensorPrint, HundredThousandDimsPrintWithoutRecursion) {
+  // Printing walked the dims recursively: 100,000 dims overflowed the stack.
+  std::string text = printed(zeros(Shape(100000, 1)));
+  EXPECT_EQ(text, "tensor(" + std::string(100000, '[') + "0" + std::string(100000, ']') + ")");
+}
+
+TEST(TensorPrint, NestedDimsKeepPyTorchsLayout) {
+  EXPECT_EQ(printed(arange(0, 8).reshape({2, 2, 2})),
+            "tensor([[[0, 1],\n         [2, 3]],\n\n        [[4, 5],\n         [6, 7]]])");
+  EXPECT_EQ(printed(zeros({1, 1, 0})), "tensor([], size=(1, 1, 0))");
+  EXPECT_EQ(printed(zeros({2, 1})), "tensor([[0],\n        [0]])");
+}
+
 // --- autograd flags -----------------------------------------------------------------
 
 TEST(TensorAutogradFlags, DetachSharesStorageAndLeavesTheGraph) {
