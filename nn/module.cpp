@@ -75,8 +75,31 @@ Tensor Module::register_buffer(const std::string& name, Tensor value) {
   return value;
 }
 
+namespace {
+// True when `inside` is `root` or one of its submodules at any depth. A walk
+// with an explicit stack: the modules may nest deeply.
+bool contains(const Module& root, const Module* inside) {
+  std::vector<const Module*> stack{&root};
+  std::unordered_set<const Module*> seen{&root};
+  while (!stack.empty()) {
+    const Module* m = stack.back();
+    stack.pop_back();
+    if (m == inside) return true;
+    for (const auto& [n, child] : m->named_children())
+      if (seen.insert(child.get()).second) stack.push_back(child.get());
+  }
+  return false;
+}
+}  // namespace
+
 void Module::add_child(const std::string& name, std::shared_ptr<Module> module) {
   if (!module) fail(this->name(), ": submodule '", name, "' is null");
+  // A module inside itself would make forward, parameters() and printing
+  // recurse without end, and the shared pointers a cycle that never frees.
+  if (contains(*module, this))
+    fail(this->name(), ": submodule '", name, "' (", module->name(), ") ",
+         module.get() == this ? "is this module itself" : "contains this module",
+         "; a module cannot contain itself");
   for (const auto& [n, c] : children_)
     if (n == name) fail(this->name(), ": submodule '", name, "' is already registered");
   children_.emplace_back(name, std::move(module));

@@ -225,3 +225,27 @@ TEST(Module, ALayerUsedTwiceIsListedOnceAndTrains) {
   std::vector<float> after = shared->weight.to_vector(), grad = shared->weight.grad().to_vector();
   for (size_t i = 0; i < before.size(); ++i) EXPECT_FLOAT_EQ(after[i], before[i] - 0.1f * grad[i]);
 }
+
+TEST(Module, ASequentialCannotContainItself) {
+  // A module inside itself made forward, parameters() and printing recurse
+  // until the stack overflowed, and its shared pointers a cycle never freed.
+  auto outer = std::make_shared<nn::Sequential>();
+  outer->push_back(std::make_shared<nn::Linear>(2, 2));
+  EXPECT_NE(error_of([&] { outer->push_back(outer); }).find("is this module itself"), std::string::npos)
+      << error_of([&] { outer->push_back(outer); });
+  auto inner = std::make_shared<nn::Sequential>();
+  inner->push_back(std::make_shared<nn::ReLU>());
+  outer->push_back(inner);
+  std::string message = error_of([&] { inner->push_back(outer); });
+  EXPECT_NE(message.find("Sequential: submodule '1' (Sequential) contains this module"), std::string::npos)
+      << message;
+  // Nothing was added: the model still runs and prints.
+  EXPECT_EQ(outer->size(), 2u);
+  EXPECT_EQ(inner->size(), 1u);
+  EXPECT_EQ((*outer)(ones({1, 2})).shape(), (Shape{1, 2}));
+  EXPECT_NE(outer->to_string().find("(1): Sequential"), std::string::npos);
+  // The same module twice (weight sharing) is no cycle and stays allowed.
+  auto shared = std::make_shared<nn::Tanh>();
+  nn::Sequential twice{shared, shared};
+  EXPECT_EQ(twice.size(), 2u);
+}
