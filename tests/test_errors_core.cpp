@@ -157,3 +157,17 @@ TEST(ErrorsCore, OtherMisuse) {
   EXPECT_TRUE(ThrowsWith([] { ones({2}).clamp(1, 0); }, {"clamp", "min 1", "max 0"}));
   EXPECT_TRUE(ThrowsWith([] { sum_to(ones({3}), {2, 3}); }, {"sum_to", "[3]", "[2, 3]"}));
 }
+
+TEST(ThreadsErrors, ThreadCountsOpenMPCannotStartAreRefused) {
+  // OpenMP starts the threads at the next parallel region and cannot report
+  // failure: 40,000 ended the process, 100,000 crashed inside libgomp.
+  const int before = get_num_threads();
+  EXPECT_TRUE(ThrowsWith([] { set_num_threads(100000); }, {"set_num_threads: 100000 threads", "at most"}));
+  EXPECT_TRUE(ThrowsWith([] { set_num_threads(40000); }, {"set_num_threads: 40000"}));
+  EXPECT_TRUE(ThrowsWith([] { set_num_threads(0); }, {"set_num_threads: expected at least 1 thread, got 0"}));
+  EXPECT_EQ(get_num_threads(), before);  // a refused count changes nothing
+  EXPECT_GE(max_num_threads(), 256);
+  set_num_threads(max_num_threads());  // the cap itself is accepted
+  EXPECT_EQ(get_num_threads(), max_num_threads());
+  set_num_threads(before);
+}
