@@ -13,7 +13,9 @@
 #    written, one after the other, as root inside the root (the scripts use
 #    apt-get directly then), each with its exit status and time.
 # Exits non-zero when any command fails. Mounts are undone whatever happens; the
-# root is deleted unless --keep. It needs about 4 GB in build/ and 10-15 min on 2 cores.
+# root (in $EMBER_FRESH_DIR, default a new folder in /var/tmp — never inside the
+# checkout, where `rm -rf build` could reach the host's /dev through a bind
+# mount) is deleted unless --keep. About 4 GB and 10-15 min on 2 cores.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -22,7 +24,7 @@ commit=HEAD
 for arg in "$@"; do
   case "$arg" in
     --keep) keep=1 ;;
-    -h | --help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fresh_check: unknown option $arg" >&2; exit 2 ;;
     *) commit=$arg ;;
   esac
@@ -54,14 +56,16 @@ if [[ -z $mirror ]]; then
 fi
 mirror=${mirror:-http://deb.debian.org/debian}
 
-target="${EMBER_FRESH_ROOT:-$repo/build/fresh-root}"
+work="${EMBER_FRESH_DIR:-$(mktemp -d /var/tmp/ember-fresh-check.XXXXXX)}"
+target="$work/root"
+log="$work/debootstrap.log"
 mounts=()
 cleanup() {
   local i
   for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
     umount "${mounts[i]}" 2>/dev/null || umount -l "${mounts[i]}" 2>/dev/null || true
   done
-  if ((keep == 0)) && ! findmnt -rno TARGET | grep -q "^$target/"; then rm -rf "$target"; fi
+  if ((keep == 0)) && ! findmnt -rno TARGET | grep -q "^$target/"; then rm -rf "$work"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -72,12 +76,13 @@ mount_in_root() { # mount_in_root ARGS... TARGET
 
 rm -rf "$target"
 mkdir -p "$target"
+((keep == 0)) || echo "fresh_check: the root stays in $target (--keep)"
 echo "== fresh_check: debootstrap bookworm (minbase) from $mirror into $target"
 start=$SECONDS
 debootstrap --variant=minbase --include=git,ca-certificates bookworm "$target" "$mirror" \
-  >"$target.debootstrap.log" 2>&1 || {
-  tail -20 "$target.debootstrap.log"
-  echo "fresh_check: debootstrap failed (log: $target.debootstrap.log)" >&2
+  >"$log" 2>&1 || {
+  tail -20 "$log"
+  echo "fresh_check: debootstrap failed" >&2
   exit 1
 }
 echo "   $((SECONDS - start)) s"
