@@ -170,7 +170,10 @@ void print_values(std::ostream& out, const float* data, const Shape& shape, bool
   // Between rows of dim d: a comma, one newline per dim below (a blank line
   // between matrices), and the indent of the next row's brackets.
   auto separator = [&](size_t d) {
-    return d + 1 < rank ? "," + std::string(rank - d - 1, '\n') + std::string(d + 8, ' ') : std::string(", ");
+    if (d + 1 == rank) return std::string(", ");
+    std::string text(1, ',');
+    text.append(rank - d - 1, '\n');
+    return text.append(d + 8, ' ');
   };
   size_t d = 0;  // the dim whose element index[d] prints next
   out << "[";
