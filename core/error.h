@@ -3,6 +3,7 @@
 // "linear: input has 30 features but weight expects 10 (input [100, 30], weight [5, 10])".
 #pragma once
 
+#include <cmath>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -38,6 +39,13 @@ std::string cat(const Parts&... parts) {
 template <class... Parts>
 [[noreturn]] void fail(const Parts&... parts) {
   throw Error(detail::cat(parts...));
+}
+
+/// A NaN option is always an error (docs/errors.md): a NaN bound or slope
+/// would otherwise be ignored by comparisons or turn every output into NaN.
+/// `op` is what the user called ("clamp", "LeakyReLU"), `option` the argument's name.
+inline void check_not_nan(double value, const char* op, const char* option) {
+  if (std::isnan(value)) fail(op, ": ", option, " must not be NaN, got nan");
 }
 
 }  // namespace ember

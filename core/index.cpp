@@ -11,9 +11,12 @@ namespace ember {
 namespace {
 
 int64_t checked_index(float v, int64_t size, const char* op) {
-  if (!(v >= 0) || v >= static_cast<float>(size) || v != std::floor(v))
+  if (!(v >= 0) || v >= static_cast<float>(size) || v != std::floor(v)) {
+    if (size == 0)
+      fail(op, ": index ", v, " is out of range: the dim is empty (size 0), so no index is valid");
     fail(op, ": index ", v, " is out of range for a dim of size ", size, " (expected a whole number in 0..",
          size - 1, ")");
+  }
   return static_cast<int64_t>(v);
 }
 

@@ -41,11 +41,16 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (a.size(-1) != rows_b)
     fail("matmul: shapes ", a.shape(), " and ", b.shape(), " cannot be multiplied (", a.size(-1), " vs ",
          rows_b, ")");
+  // Checked before the vector cases below recurse with a reshaped operand, so
+  // that messages show the caller's shapes ([3], not [1, 3]).
+  if (a.dim() > 3 || b.dim() > 3)
+    fail("matmul: supports up to 3 dims, got shapes ", a.shape(), " and ", b.shape());
+  if (a.dim() < 3 && b.dim() == 3)
+    fail("matmul: ", a.dim() == 1 ? "[k]" : "[m, k]", " x [b, k, n] is not supported, got ", a.shape(),
+         " and ", b.shape());
   // Vectors as in torch.matmul: [k] is a row on the left, a column on the right.
   if (a.dim() == 1) return squeeze(matmul(unsqueeze(a, 0), b), b.dim() == 1 ? 0 : -2);  // [k]x[k] -> []
   if (b.dim() == 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
-  if (a.dim() > 3 || b.dim() > 3)
-    fail("matmul: supports up to 3 dims, got shapes ", a.shape(), " and ", b.shape());
   if (a.size(-1) != b.size(-2))
     fail("matmul: shapes ", a.shape(), " and ", b.shape(), " cannot be multiplied (", a.size(-1),
          " columns vs ", b.size(-2), " rows)");
@@ -53,8 +58,6 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     Tensor y = batched_matmul(a.reshape({a.size(0) * a.size(1), a.size(2)}), b);
     return y.reshape({a.size(0), a.size(1), b.size(1)});
   }
-  if (a.dim() == 2 && b.dim() == 3)
-    fail("matmul: [m, k] x [b, k, n] is not supported, got ", a.shape(), " and ", b.shape());
   if (a.dim() == 3 && a.size(0) != b.size(0))
     fail("matmul: batch sizes differ: ", a.shape(), " and ", b.shape());
   return batched_matmul(a, b);

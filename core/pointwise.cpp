@@ -142,10 +142,18 @@ static Tensor clamp_between(const Tensor& x, float lo, float hi, const char* nam
 }
 
 Tensor clamp(const Tensor& x, float lo, float hi) {
+  check_not_nan(lo, "clamp", "min");
+  check_not_nan(hi, "clamp", "max");
   if (lo > hi) fail("clamp: min ", lo, " is greater than max ", hi);
   return clamp_between(x, lo, hi, "ClampBackward");
 }
-Tensor clamp_min(const Tensor& x, float lo) { return clamp_between(x, lo, INFINITY, "ClampMinBackward"); }
-Tensor clamp_max(const Tensor& x, float hi) { return clamp_between(x, -INFINITY, hi, "ClampMaxBackward"); }
+Tensor clamp_min(const Tensor& x, float lo) {
+  check_not_nan(lo, "clamp_min", "min");
+  return clamp_between(x, lo, INFINITY, "ClampMinBackward");
+}
+Tensor clamp_max(const Tensor& x, float hi) {
+  check_not_nan(hi, "clamp_max", "max");
+  return clamp_between(x, -INFINITY, hi, "ClampMaxBackward");
+}
 
 }  // namespace ember

@@ -1,6 +1,7 @@
 #include "core/shape.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "core/error.h"
 
@@ -12,6 +13,18 @@ int64_t numel_of(const Shape& shape) {
   if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
   int64_t n = 1;
   for (int64_t s : shape) n *= s;
+  return n;
+}
+
+int64_t checked_numel(const Shape& shape, const char* op) {
+  for (int64_t s : shape)
+    if (s < 0) fail(op, ": negative size in shape ", shape);
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
+  // Checked before multiplying on: a wrapped product would hand out a too-small buffer.
+  int64_t n = 1;
+  for (int64_t s : shape)
+    if (__builtin_mul_overflow(n, s, &n) || n > std::numeric_limits<int64_t>::max() / int64_t{sizeof(float)})
+      fail(op, ": shape ", shape, " has more elements than a tensor can hold");
   return n;
 }
 

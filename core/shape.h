@@ -13,6 +13,11 @@ using Shape = std::vector<int64_t>;
 /// Number of elements of a tensor of this shape (1 for the scalar shape {}).
 int64_t numel_of(const Shape& shape);
 
+/// numel_of for a shape about to be allocated: throws ember::Error naming `op`
+/// for a negative size or an element count whose bytes do not fit in int64
+/// (module constructors call it so that the message names the module).
+int64_t checked_numel(const Shape& shape, const char* op);
+
 /// "[2, 3]" — how shapes appear in error messages.
 std::string shape_str(const Shape& shape);
 

@@ -182,14 +182,15 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   if (x.dim() == 0) fail("narrow: cannot be applied to a 0-dim tensor");
   dim = normalize_dim(dim, x.dim(), "narrow");
   int64_t size = x.shape()[dim];
+  const int64_t asked = start;  // the message shows the start the user passed, not the wrapped one
   if (start < 0) start += size;
   if (start < 0 || length < 0 || length > size - start) {
     // start + length may not fit in int64 (either near its limits): say it in words then.
     int64_t sum = 0;
-    std::string end = __builtin_add_overflow(start, length, &sum)
-                          ? std::to_string(start) + " + " + std::to_string(length)
+    std::string end = __builtin_add_overflow(asked, length, &sum)
+                          ? std::to_string(asked) + " + " + std::to_string(length)
                           : std::to_string(sum);
-    fail("narrow: slice [", start, ", ", end, ") is outside dim ", dim, " of size ", size, " (shape ",
+    fail("narrow: slice [", asked, ", ", end, ") is outside dim ", dim, " of size ", size, " (shape ",
          x.shape(), ")");
   }
   Shape shape = x.shape();

@@ -19,16 +19,7 @@
 namespace ember {
 
 Tensor Tensor::empty(const Shape& shape) {
-  for (int64_t s : shape)
-    if (s < 0) fail("empty: negative size in shape ", shape);
-  // numel_of would wrap around silently, and a too-small buffer would be handed out.
-  int64_t n = 1;
-  bool has_zero = std::find(shape.begin(), shape.end(), 0) != shape.end();
-  for (int64_t s : shape)
-    if (!has_zero && (__builtin_mul_overflow(n, s, &n) ||
-                      n > std::numeric_limits<int64_t>::max() / int64_t{sizeof(float)}))
-      fail("empty: shape ", shape, " has more elements than a tensor can hold");
-  if (has_zero) n = 0;
+  const int64_t n = checked_numel(shape, "empty");
   auto impl = std::make_shared<TensorImpl>();
   try {
     impl->storage = std::make_shared<Storage>(static_cast<size_t>(n));

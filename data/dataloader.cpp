@@ -52,7 +52,9 @@ void DataLoader::set_epoch(int64_t epoch) {
 
 int64_t DataLoader::size() const {
   const int64_t n = dataset_.size();
-  return drop_last_ ? n / batch_size_ : (n + batch_size_ - 1) / batch_size_;
+  // Rounded up without n + batch_size - 1, which overflows for a batch_size near INT64_MAX.
+  if (drop_last_ || n == 0) return n / batch_size_;
+  return (n - 1) / batch_size_ + 1;
 }
 
 Batch DataLoader::get(int64_t i) {

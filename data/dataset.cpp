@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <new>
+#include <stdexcept>
 
 #include "core/error.h"
 #include "core/random.h"
@@ -15,14 +17,21 @@ int64_t row_width(const Tensor& t) { return t.size(0) == 0 ? 0 : t.numel() / t.s
 
 std::vector<int64_t> permutation(int64_t n, uint64_t seed) {
   if (n < 0) fail("permutation: n must be >= 0, got ", n);
+  if (n > max_samples) fail("permutation: n ", n, " is too large (at most ", max_samples, ")");
   Generator gen(seed);
-  std::vector<int64_t> p(static_cast<size_t>(n));
+  std::vector<int64_t> p;
+  try {
+    p.resize(static_cast<size_t>(n));
+  } catch (const std::bad_alloc&) {
+    fail("permutation: out of memory allocating ", n, " indices (", static_cast<double>(n) * 8 / 1e9, " GB)");
+  }
   for (int64_t i = 0; i < n; ++i) p[i] = i;
   for (int64_t i = n - 1; i > 0; --i) std::swap(p[i], p[gen.below(static_cast<uint64_t>(i) + 1)]);
   return p;
 }
 
 Dataset subset(const Dataset& d, const std::vector<int64_t>& indices, const std::string& name) {
+  validate(d);  // a 0-dim or short tensor would be read past its end below
   Dataset out{name.empty() ? d.name : name, {}, {}, d.class_names, d.num_classes};
   Shape in_shape = d.inputs.shape(), target_shape = d.targets.shape();
   in_shape[0] = target_shape[0] = static_cast<int64_t>(indices.size());
@@ -39,6 +48,7 @@ Dataset subset(const Dataset& d, const std::vector<int64_t>& indices, const std:
 }
 
 DatasetSplit train_test_split(const Dataset& d, int64_t test_size, uint64_t seed) {
+  validate(d);
   const int64_t n = d.size();
   if (test_size < 0 || test_size > n)
     fail("train_test_split: test_size ", test_size, " is not within 0..", n, " (the size of ", d.name, ")");
@@ -78,6 +88,7 @@ void validate(const Dataset& d) {
 }
 
 Normalization compute_normalization(const Dataset& d) {
+  validate(d);
   const float* x = d.inputs.data();
   const int64_t n = d.inputs.numel();
   if (n == 0) fail("compute_normalization: ", d.name, " has no input values");
@@ -91,6 +102,7 @@ Normalization compute_normalization(const Dataset& d) {
 }
 
 void normalize_(Dataset& d, Normalization n) {
+  validate(d);
   if (!(n.std > 0) || !std::isfinite(n.std) || !std::isfinite(n.mean))
     fail("normalize_: std must be positive (mean and std finite), got mean=", n.mean, " std=", n.std);
   float* x = d.inputs.data();

@@ -25,6 +25,11 @@ struct Dataset {
   bool is_classification() const { return num_classes > 0; }
 };
 
+/// The most samples the data helpers (toy generators, permutation) handle:
+/// larger counts are refused by name rather than allocated (2^31 - 1; a
+/// dataset held in memory as one tensor is far smaller in practice).
+inline constexpr int64_t max_samples = (int64_t{1} << 31) - 1;
+
 struct DatasetSplit {
   Dataset train, test;
 };
@@ -41,8 +46,9 @@ std::vector<int64_t> class_counts(const Dataset& d);
 /// A seeded random permutation of 0..n-1 (Fisher–Yates over ember's Generator).
 std::vector<int64_t> permutation(int64_t n, uint64_t seed);
 
-/// Checks the invariants (shapes agree, class targets are whole numbers in
-/// 0..num_classes-1); throws ember::Error naming `d.name` otherwise.
+/// Checks the invariants (inputs [N, D], targets with the same N rows, class
+/// targets whole numbers in 0..num_classes-1); throws ember::Error naming
+/// `d.name` otherwise. Every helper taking a Dataset calls it first.
 void validate(const Dataset& d);
 
 // --- normalisation -----------------------------------------------------------

@@ -2,6 +2,7 @@
 #include "data/toy.h"
 
 #include <cmath>
+#include <new>
 #include <numbers>
 
 #include "core/error.h"
@@ -20,16 +21,36 @@ std::vector<std::string> numbered_classes(int64_t k) {
 
 void check_n(int64_t n, const char* who) {
   if (n <= 0) fail(who, ": n must be positive, got ", n);
+  if (n > max_samples) fail(who, ": n ", n, " is too large (at most ", max_samples, " samples)");
+}
+
+// A class count or grid size that is a size, not a sample count: bounded so
+// that the class names and the arithmetic on it stay small.
+constexpr int64_t max_classes = int64_t{1} << 16;
+
+// std::vector's bad_alloc becomes an ember::Error naming the function and the size.
+template <class F>
+auto allocating(const char* who, int64_t n, F make) {
+  try {
+    return make();
+  } catch (const std::bad_alloc&) {
+    fail(who, ": out of memory generating ", n, " samples (", static_cast<double>(n) * 12 / 1e9, " GB)");
+  }
 }
 
 void check_noise(float noise, const char* who) {
-  if (!(noise >= 0)) fail(who, ": noise must be >= 0, got ", noise);
+  if (!(noise >= 0) || !std::isfinite(noise)) fail(who, ": noise must be finite and >= 0, got ", noise);
 }
 
 // A classification dataset from per-sample (x, y, class), with noise added to x and y.
 template <class Sample>
 Dataset plane(const std::string& name, int64_t n, int64_t k, float noise, Generator& gen, Sample sample) {
-  std::vector<float> xy(static_cast<size_t>(2 * n)), label(static_cast<size_t>(n)), jitter(2);
+  std::vector<float> xy, label, jitter(2);
+  allocating(("make_" + name).c_str(), n, [&] {
+    xy.resize(static_cast<size_t>(2 * n));
+    label.resize(static_cast<size_t>(n));
+    return 0;
+  });
   for (int64_t i = 0; i < n; ++i) {
     int64_t c = sample(i, xy[2 * i], xy[2 * i + 1]);
     label[i] = static_cast<float>(c);
@@ -54,8 +75,10 @@ float unit(Generator& gen) {
 Dataset make_spirals(int64_t n, int64_t arms, float noise, uint64_t seed, float turns) {
   check_n(n, "make_spirals");
   check_noise(noise, "make_spirals");
-  if (arms < 2) fail("make_spirals: need at least 2 arms, got ", arms);
-  if (!(turns > 0)) fail("make_spirals: turns must be positive, got ", turns);
+  if (arms < 2 || arms > max_classes)
+    fail("make_spirals: need at least 2 arms and at most ", max_classes, ", got ", arms);
+  if (!(turns > 0) || !std::isfinite(turns))
+    fail("make_spirals: turns must be positive and finite, got ", turns);
   Generator gen(seed);
   // Arm k at radius r sits at angle 2π·turns·r + 2πk/K: arms wind together
   // at equal angular spacing. r is drawn so that points spread evenly along
@@ -104,7 +127,8 @@ Dataset make_circles(int64_t n, float noise, uint64_t seed, float factor) {
 Dataset make_checkerboard(int64_t n, int64_t cells, float noise, uint64_t seed) {
   check_n(n, "make_checkerboard");
   check_noise(noise, "make_checkerboard");
-  if (cells < 2) fail("make_checkerboard: need at least 2 cells per side, got ", cells);
+  if (cells < 2 || cells > max_classes)
+    fail("make_checkerboard: need at least 2 cells per side and at most ", max_classes, ", got ", cells);
   Generator gen(seed);
   // Balanced classes: draw a square of the wanted colour, then a point in it.
   Dataset d = plane("checkerboard", n, 2, noise, gen, [&](int64_t i, float& x, float& y) {
@@ -137,7 +161,12 @@ Dataset make_regression_1d(std::string_view function, int64_t n, float noise, ui
   if (function == "step") f = [](float x) { return x > 0 ? 1.0f : 0.0f; };
   if (!f) fail("make_regression_1d: unknown function \"", function, "\" (expected sine, abs or step)");
   Generator gen(seed);
-  std::vector<float> xs(static_cast<size_t>(n)), ys(static_cast<size_t>(n));
+  std::vector<float> xs, ys;
+  allocating("make_regression_1d", n, [&] {
+    xs.resize(static_cast<size_t>(n));
+    ys.resize(static_cast<size_t>(n));
+    return 0;
+  });
   gen.uniform(xs.data(), n, -1.0f, 1.0f);
   if (noise > 0)
     gen.normal(ys.data(), n, 0.0f, noise);

@@ -74,6 +74,7 @@ Tensor relu(const Tensor& x) {
 // y > 0 iff x > 0), and x otherwise.
 Tensor leaky_relu(const Tensor& x, float negative_slope) {
   check_defined(x, "leaky_relu");
+  check_not_nan(negative_slope, "leaky_relu", "negative_slope");
   if (negative_slope == 0) return relu_from_loops("LeakyReluBackward", x);  // keeps NaN (see relu)
   Tensor y = eltwise(x, Eltwise::relu, negative_slope);
   if (needs_grad(x))
@@ -117,6 +118,7 @@ Tensor relu6(const Tensor& x) {
 // y is the sign of x, so the backward reads y (eltwise_elu_use_dst_for_bwd).
 Tensor elu(const Tensor& x, float alpha) {
   check_defined(x, "elu");
+  check_not_nan(alpha, "elu", "alpha");
   if (alpha >= 0) return eltwise_op("EluBackward", x, Eltwise::elu_use_dst, true, alpha);
   return eltwise_op("EluBackward", x, Eltwise::elu, false, alpha);
 }
@@ -145,6 +147,7 @@ Tensor selu(const Tensor& x) {
 // and the 1/α of the chain rule cancel. Forward: linear (·1/α), elu, linear (·α).
 Tensor celu(const Tensor& x, float alpha) {
   check_defined(x, "celu");
+  check_not_nan(alpha, "celu", "alpha");
   if (alpha == 0) fail("celu: alpha must not be 0 (the formula divides by it)");
   Tensor y = eltwise(x, Eltwise::linear, 1.0f / alpha);
   kernels::eltwise_forward(Eltwise::elu, 1.0f, 0, y.data(), y.data(), y.numel());
@@ -244,6 +247,7 @@ Tensor gelu(const Tensor& x, std::string_view approximate) {
 Tensor softplus(const Tensor& x, float beta, float threshold) {
   check_defined(x, "softplus");
   if (beta == 0 || !std::isfinite(beta)) fail("softplus: beta must be finite and nonzero, got ", beta);
+  check_not_nan(threshold, "softplus", "threshold");
   Tensor y = Tensor::empty(x.shape());
   kernels::eltwise_forward_scaled(Eltwise::soft_relu, beta, x.data(), y.data(), y.numel());
   if (kernels::softplus_finish(x.data(), y.data(), y.numel(), beta, threshold)) {

@@ -29,10 +29,15 @@ std::string py_float(float v) {
 
 }  // namespace
 
+LeakyReLU::LeakyReLU(float negative_slope) : negative_slope(negative_slope) {
+  check_not_nan(negative_slope, "LeakyReLU", "negative_slope");
+}
 std::string LeakyReLU::extra_repr() const { return "negative_slope=" + py_float(negative_slope); }
+ELU::ELU(float alpha) : alpha(alpha) { check_not_nan(alpha, "ELU", "alpha"); }
 std::string ELU::extra_repr() const { return "alpha=" + py_float(alpha); }
 
 CELU::CELU(float alpha) : alpha(alpha) {
+  check_not_nan(alpha, "CELU", "alpha");
   if (alpha == 0) fail("CELU: alpha must not be 0 (the formula divides by it)");
 }
 std::string CELU::extra_repr() const { return "alpha=" + py_float(alpha); }
@@ -44,6 +49,7 @@ GELU::GELU(std::string approximate) : approximate(std::move(approximate)) {
 
 Softplus::Softplus(float beta, float threshold) : beta(beta), threshold(threshold) {
   if (beta == 0 || !std::isfinite(beta)) fail("Softplus: beta must be finite and nonzero, got ", beta);
+  check_not_nan(threshold, "Softplus", "threshold");
 }
 std::string Softplus::extra_repr() const {
   return "beta=" + shortest(beta) + ", threshold=" + shortest(threshold);
@@ -57,6 +63,7 @@ std::string Hardtanh::extra_repr() const {
   return "min_val=" + py_float(min_val) + ", max_val=" + py_float(max_val);
 }
 
+Hardshrink::Hardshrink(float lambd) : lambd(lambd) { check_not_nan(lambd, "Hardshrink", "lambd"); }
 std::string Hardshrink::extra_repr() const { return py_float(lambd); }
 
 Softshrink::Softshrink(float lambd) : lambd(lambd) {
@@ -64,12 +71,18 @@ Softshrink::Softshrink(float lambd) : lambd(lambd) {
 }
 std::string Softshrink::extra_repr() const { return py_float(lambd); }
 
+Threshold::Threshold(float threshold, float value) : threshold(threshold), value(value) {
+  check_not_nan(threshold, "Threshold", "threshold");
+  check_not_nan(value, "Threshold", "value");
+}
 std::string Threshold::extra_repr() const {
   return "threshold=" + shortest(threshold) + ", value=" + shortest(value);
 }
 
 PReLU::PReLU(int64_t num_parameters, float init) : num_parameters(num_parameters) {
   if (num_parameters < 1) fail("PReLU: num_parameters must be at least 1, got ", num_parameters);
+  check_not_nan(init, "PReLU", "init");
+  checked_numel({num_parameters}, "PReLU");
   weight = register_parameter("weight", full({num_parameters}, init));
 }
 
@@ -90,9 +103,14 @@ Maxout::Maxout(int64_t in_features, int64_t out_features, int64_t pieces)
   if (in_features < 1 || out_features < 1 || pieces < 1)
     fail("Maxout: in_features, out_features and pieces must be at least 1, got ", in_features, ", ",
          out_features, ", ", pieces);
+  // out_features · pieces rows: a product that wraps would build a weight of the wrong shape.
+  int64_t rows = 0;
+  if (__builtin_mul_overflow(out_features, pieces, &rows))
+    fail("Maxout: out_features * pieces overflows (out_features=", out_features, ", pieces=", pieces, ")");
+  checked_numel({rows, in_features}, "Maxout");
   // Linear's initialisation: U(−1/√in, 1/√in) for the weight and the bias.
   float bound = 1.0f / std::sqrt(static_cast<float>(in_features));
-  Tensor w = Tensor::empty({out_features * pieces, in_features}), b = Tensor::empty({out_features * pieces});
+  Tensor w = Tensor::empty({rows, in_features}), b = Tensor::empty({rows});
   default_generator().uniform(w.data(), w.numel(), -bound, bound);
   default_generator().uniform(b.data(), b.numel(), -bound, bound);
   weight = register_parameter("weight", w);

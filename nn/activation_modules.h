@@ -90,7 +90,7 @@ class Tanhshrink : public Module {
 
 class LeakyReLU : public Module {
  public:
-  explicit LeakyReLU(float negative_slope = 0.01f) : negative_slope(negative_slope) {}
+  explicit LeakyReLU(float negative_slope = 0.01f);
   Tensor forward(const Tensor& x) override { return F::leaky_relu(x, negative_slope); }
   std::string name() const override { return "LeakyReLU"; }
   std::string extra_repr() const override;
@@ -99,7 +99,7 @@ class LeakyReLU : public Module {
 
 class ELU : public Module {
  public:
-  explicit ELU(float alpha = 1.0f) : alpha(alpha) {}
+  explicit ELU(float alpha = 1.0f);
   Tensor forward(const Tensor& x) override { return F::elu(x, alpha); }
   std::string name() const override { return "ELU"; }
   std::string extra_repr() const override;
@@ -144,7 +144,7 @@ class Hardtanh : public Module {
 
 class Hardshrink : public Module {
  public:
-  explicit Hardshrink(float lambd = 0.5f) : lambd(lambd) {}
+  explicit Hardshrink(float lambd = 0.5f);
   Tensor forward(const Tensor& x) override { return F::hardshrink(x, lambd); }
   std::string name() const override { return "Hardshrink"; }
   std::string extra_repr() const override;
@@ -162,7 +162,7 @@ class Softshrink : public Module {
 
 class Threshold : public Module {
  public:
-  Threshold(float threshold, float value) : threshold(threshold), value(value) {}
+  Threshold(float threshold, float value);
   Tensor forward(const Tensor& x) override { return F::threshold(x, threshold, value); }
   std::string name() const override { return "Threshold"; }
   std::string extra_repr() const override;

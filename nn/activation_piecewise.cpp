@@ -19,6 +19,7 @@ using detail::unary_kernel;
 // hardshrink = |x| > λ ? x : 0; hardshrink' = |x| > λ ? 1 : 0.
 Tensor hardshrink(const Tensor& x, float lambd) {
   check_defined(x, "hardshrink");
+  check_not_nan(lambd, "hardshrink", "lambd");
   Tensor y = unary_kernel(
       x, [&](const float* s, float* d, int64_t n) { kernels::hardshrink_forward(s, d, n, lambd); });
   if (needs_grad(x))
@@ -52,6 +53,8 @@ Tensor softshrink(const Tensor& x, float lambd) {
 // threshold = x <= t ? value : x; the gradient is 0 wherever x was replaced.
 Tensor threshold(const Tensor& x, float threshold, float value) {
   check_defined(x, "threshold");
+  check_not_nan(threshold, "threshold", "threshold");
+  check_not_nan(value, "threshold", "value");
   Tensor y = unary_kernel(
       x, [&](const float* s, float* d, int64_t n) { kernels::threshold_forward(s, d, n, threshold, value); });
   if (needs_grad(x))

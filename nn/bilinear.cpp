@@ -102,6 +102,8 @@ Bilinear::Bilinear(int64_t in1_features, int64_t in2_features, int64_t out_featu
   if (in1_features < 0 || in2_features < 0 || out_features < 0)
     fail("Bilinear: sizes must be non-negative, got in1_features=", in1_features,
          ", in2_features=", in2_features, ", out_features=", out_features);
+  checked_numel({out_features, in1_features, in2_features}, "Bilinear");  // named here, not as "empty"
+  checked_numel({out_features}, "Bilinear");
   weight = register_parameter("weight", Tensor::empty({out_features, in1_features, in2_features}));
   if (bias) this->bias = register_parameter("bias", Tensor::empty({out_features}));
   reset_parameters();

@@ -117,6 +117,8 @@ Linear::Linear(int64_t in_features, int64_t out_features, bool bias)
   if (in_features < 0 || out_features < 0)
     fail("Linear: sizes must be non-negative, got in_features=", in_features,
          ", out_features=", out_features);
+  checked_numel({out_features, in_features}, "Linear");  // named here, not as "empty"
+  checked_numel({out_features}, "Linear");
   weight = register_parameter("weight", Tensor::empty({out_features, in_features}));
   if (bias) this->bias = register_parameter("bias", Tensor::empty({out_features}));
   reset_parameters();

@@ -167,12 +167,21 @@ Loss::Loss(std::string reduction, const char* name) : reduction(std::move(reduct
   detail::parse_reduction(this->reduction, name);
 }
 
+// Options are checked here, at construction, with the functional's rules: a
+// bad one would otherwise surface only at the first forward, far from its cause.
 SmoothL1Loss::SmoothL1Loss(std::string reduction, float beta)
-    : Loss(std::move(reduction), "SmoothL1Loss"), beta(beta) {}
+    : Loss(std::move(reduction), "SmoothL1Loss"), beta(beta) {
+  if (!(beta >= 0.0f)) fail("SmoothL1Loss: beta must be non-negative, got ", beta);
+}
 HuberLoss::HuberLoss(std::string reduction, float delta)
-    : Loss(std::move(reduction), "HuberLoss"), delta(delta) {}
+    : Loss(std::move(reduction), "HuberLoss"), delta(delta) {
+  if (!(delta > 0.0f)) fail("HuberLoss: delta must be positive, got ", delta);
+}
 CrossEntropyLoss::CrossEntropyLoss(std::string reduction, float label_smoothing)
-    : Loss(std::move(reduction), "CrossEntropyLoss"), label_smoothing(label_smoothing) {}
+    : Loss(std::move(reduction), "CrossEntropyLoss"), label_smoothing(label_smoothing) {
+  if (!(label_smoothing >= 0.0f && label_smoothing <= 1.0f))
+    fail("CrossEntropyLoss: label_smoothing must be between 0.0 and 1.0, got ", label_smoothing);
+}
 
 Tensor MSELoss::forward(const Tensor& input, const Tensor& target) {
   return F::mse_loss(input, target, reduction);

@@ -73,15 +73,20 @@ Tensor softsign(const Tensor& x) { return x / (1.0f + abs(x)); }
 Tensor tanhshrink(const Tensor& x) { return x - ember::tanh(x); }
 
 // leaky_relu = x > 0 ? x : s·x; derivative s at 0 (PyTorch).
-Tensor leaky_relu(const Tensor& x, float negative_slope) { return where(x > 0.0f, x, x * negative_slope); }
+Tensor leaky_relu(const Tensor& x, float negative_slope) {
+  check_not_nan(negative_slope, "reference::leaky_relu", "negative_slope");
+  return where(x > 0.0f, x, x * negative_slope);
+}
 
 // elu = x > 0 ? x : α(eˣ − 1) (Clevert et al. 2015); elu' = α·eˣ for x <= 0, so α at 0 (PyTorch).
 Tensor elu(const Tensor& x, float alpha) {
+  check_not_nan(alpha, "reference::elu", "alpha");
   return where(x > 0.0f, x, alpha * (exp(nonpositive_part(x)) - 1.0f));
 }
 
 // celu = x > 0 ? x : α(e^(x/α) − 1) (Barron 2017); celu' = e^(x/α) for x <= 0, so 1 at 0.
 Tensor celu(const Tensor& x, float alpha) {
+  check_not_nan(alpha, "reference::celu", "alpha");
   return where(x > 0.0f, x, alpha * (exp(nonpositive_part(x) / alpha) - 1.0f));
 }
 
@@ -100,6 +105,8 @@ Tensor gelu(const Tensor& x, std::string_view approximate) {
 // softplus = ln(1 + e^(βx))/β, and x where βx > threshold (PyTorch's switch);
 // softplus' = σ(βx), 1 beyond the threshold.
 Tensor softplus(const Tensor& x, float beta, float threshold) {
+  check_not_nan(beta, "reference::softplus", "beta");
+  check_not_nan(threshold, "reference::softplus", "threshold");
   return where(x * beta > threshold, x, stable_softplus(x * beta) / beta);
 }
 
@@ -111,7 +118,10 @@ Tensor hardtanh(const Tensor& x, float min_val, float max_val) {
 }
 
 // hardshrink = x where |x| > λ, else 0; derivative 1 where |x| > λ, 0 at ±λ.
-Tensor hardshrink(const Tensor& x, float lambd) { return where((x >= -lambd) * (x <= lambd), 0.0f, x); }
+Tensor hardshrink(const Tensor& x, float lambd) {
+  check_not_nan(lambd, "reference::hardshrink", "lambd");
+  return where((x >= -lambd) * (x <= lambd), 0.0f, x);
+}
 
 // softshrink = x − λ above λ, x + λ below −λ, 0 between (inclusive);
 // derivative 1 outside [−λ, λ], 0 at ±λ. The middle branch is x·0 so that NaN stays NaN.
@@ -120,7 +130,11 @@ Tensor softshrink(const Tensor& x, float lambd) {
 }
 
 // threshold = x <= t ? value : x; derivative 0 at t itself (it is replaced).
-Tensor threshold(const Tensor& x, float threshold, float value) { return where(x <= threshold, value, x); }
+Tensor threshold(const Tensor& x, float threshold, float value) {
+  check_not_nan(threshold, "reference::threshold", "threshold");
+  check_not_nan(value, "reference::threshold", "value");
+  return where(x <= threshold, value, x);
+}
 
 // glu(a‖b) = a·σ(b), halves along dim; ∂/∂a = σ(b), ∂/∂b = a·σ(b)(1 − σ(b)).
 Tensor glu(const Tensor& x, int64_t dim) {

@@ -12,6 +12,7 @@ SGD::SGD(std::vector<Tensor> params, SGDOptions o)
   if (std::isnan(o.lr)) fail("SGD: the learning rate is required (SGDOptions{.lr = 0.1f})");
   if (!(o.momentum >= 0.0f)) fail("SGD: invalid momentum value: ", o.momentum);
   if (!(o.weight_decay >= 0.0f)) fail("SGD: invalid weight_decay value: ", o.weight_decay);
+  check_not_nan(o.dampening, "SGD", "dampening");  // PyTorch checks nothing; NaN would poison the buffer
   if (o.nesterov && (o.momentum <= 0.0f || o.dampening != 0.0f))
     fail("SGD: Nesterov momentum requires a momentum and zero dampening (momentum=", o.momentum,
          ", dampening=", o.dampening, ")");
