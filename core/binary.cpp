@@ -15,13 +15,17 @@ using detail::zip_values;
 
 Tensor operator+(const Tensor& a, const Tensor& b) {
   Tensor y = zip_values(a, b, "add", [](float u, float v) { return u + v; });
-  if (needs_grad(a, b)) record("AddBackward", y, {a, b}, [](const Tensor& g) { return grads(g, g); });
+  if (needs_grad(a, b))
+    record({"AddBackward", "y = a + b: da = g, db = g (summed back over broadcast dims)"}, y, {a, b},
+           [](const Tensor& g) { return grads(g, g); });
   return y;
 }
 
 Tensor operator-(const Tensor& a, const Tensor& b) {
   Tensor y = zip_values(a, b, "sub", [](float u, float v) { return u - v; });
-  if (needs_grad(a, b)) record("SubBackward", y, {a, b}, [](const Tensor& g) { return grads(g, -g); });
+  if (needs_grad(a, b))
+    record({"SubBackward", "y = a - b: da = g, db = -g"}, y, {a, b},
+           [](const Tensor& g) { return grads(g, -g); });
   return y;
 }
 
@@ -29,7 +33,7 @@ Tensor operator-(const Tensor& a, const Tensor& b) {
 Tensor operator*(const Tensor& a, const Tensor& b) {
   Tensor y = zip_values(a, b, "mul", [](float u, float v) { return u * v; });
   if (needs_grad(a, b))
-    record("MulBackward", y, {a, b},
+    record({"MulBackward", "y = a * b: da = g * b, db = g * a"}, y, {a, b},
            [a = a.detach(), b = b.detach()](const Tensor& g) { return grads(g * b, g * a); }, {a, b});
   return y;
 }
@@ -38,7 +42,7 @@ Tensor operator*(const Tensor& a, const Tensor& b) {
 Tensor operator/(const Tensor& a, const Tensor& b) {
   Tensor y = zip_values(a, b, "div", [](float u, float v) { return u / v; });
   if (needs_grad(a, b))
-    record("DivBackward", y, {a, b},
+    record({"DivBackward", "y = a / b: da = g / b, db = -g * a / b^2"}, y, {a, b},
            [a = a.detach(), b = b.detach()](const Tensor& g) { return grads(g / b, -g * a / (b * b)); },
            {a, b});
   return y;
@@ -48,32 +52,39 @@ Tensor operator/(const Tensor& a, const Tensor& b) {
 
 Tensor operator+(const Tensor& a, float s) {
   Tensor y = map_values(a, [s](float u) { return u + s; });
-  if (needs_grad(a)) record("AddBackward", y, {a}, [](const Tensor& g) { return grads(g); });
+  if (needs_grad(a))
+    record({"AddBackward", "y = a + b: da = g, db = g (summed back over broadcast dims)"}, y, {a},
+           [](const Tensor& g) { return grads(g); });
   return y;
 }
 Tensor operator-(const Tensor& a, float s) { return a + (-s); }
 Tensor operator*(const Tensor& a, float s) {
   Tensor y = map_values(a, [s](float u) { return u * s; });
-  if (needs_grad(a)) record("MulBackward", y, {a}, [s](const Tensor& g) { return grads(g * s); });
+  if (needs_grad(a))
+    record({"MulBackward", "y = a * b: da = g * b, db = g * a"}, y, {a},
+           [s](const Tensor& g) { return grads(g * s); });
   return y;
 }
 Tensor operator/(const Tensor& a, float s) {
   Tensor y = map_values(a, [s](float u) { return u / s; });
-  if (needs_grad(a)) record("DivBackward", y, {a}, [s](const Tensor& g) { return grads(g / s); });
+  if (needs_grad(a))
+    record({"DivBackward", "y = a / b: da = g / b, db = -g * a / b^2"}, y, {a},
+           [s](const Tensor& g) { return grads(g / s); });
   return y;
 }
 Tensor operator+(float s, const Tensor& b) { return b + s; }
 Tensor operator*(float s, const Tensor& b) { return b * s; }
 Tensor operator-(float s, const Tensor& b) {
   Tensor y = map_values(b, [s](float v) { return s - v; });
-  if (needs_grad(b)) record("RsubBackward", y, {b}, [](const Tensor& g) { return grads(-g); });
+  if (needs_grad(b))
+    record({"RsubBackward", "y = s - b: db = -g"}, y, {b}, [](const Tensor& g) { return grads(-g); });
   return y;
 }
 // d(s/b) = −s/b² · db = −(s/b)/b · db.
 Tensor operator/(float s, const Tensor& b) {
   Tensor y = map_values(b, [s](float v) { return s / v; });
   if (needs_grad(b))
-    record("RdivBackward", y, {b},
+    record({"RdivBackward", "y = s / b: db = -g * y / b"}, y, {b},
            [b = b.detach(), y = y.detach()](const Tensor& g) { return grads(-g * y / b); }, {b, y});
   return y;
 }
@@ -87,7 +98,7 @@ Tensor operator-(const Tensor& a) { return neg(a); }
 Tensor maximum(const Tensor& a, const Tensor& b) {
   Tensor y = zip_values(a, b, "maximum", [](float u, float v) { return std::isnan(u) || u > v ? u : v; });
   if (needs_grad(a, b))
-    record("MaximumBackward", y, {a, b},
+    record({"MaximumBackward", "y = max(a, b): the larger input gets g (ties: half each)"}, y, {a, b},
            [a = a.detach(), b = b.detach()](const Tensor& g) {
              Tensor tie = (a == b) * 0.5f;
              return grads(g * (1.0f - (a < b) - tie), g * (1.0f - (a > b) - tie));
@@ -99,7 +110,7 @@ Tensor maximum(const Tensor& a, const Tensor& b) {
 Tensor minimum(const Tensor& a, const Tensor& b) {
   Tensor y = zip_values(a, b, "minimum", [](float u, float v) { return std::isnan(u) || u < v ? u : v; });
   if (needs_grad(a, b))
-    record("MinimumBackward", y, {a, b},
+    record({"MinimumBackward", "y = min(a, b): the smaller input gets g (ties: half each)"}, y, {a, b},
            [a = a.detach(), b = b.detach()](const Tensor& g) {
              Tensor tie = (a == b) * 0.5f;
              return grads(g * (1.0f - (a > b) - tie), g * (1.0f - (a < b) - tie));
@@ -113,7 +124,7 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
 Tensor pow(const Tensor& a, const Tensor& b) {
   Tensor y = zip_values(a, b, "pow", [](float u, float v) { return std::pow(u, v); });
   if (needs_grad(a, b))
-    record("PowBackward", y, {a, b},
+    record({"PowBackward", "y = x^p: dx = g * p * x^(p-1)"}, y, {a, b},
            [a = a.detach(), b = b.detach(), y = y.detach()](const Tensor& g) {
              Tensor ga = where(b == 0.0f, 0.0f, g * b * pow(a, b - 1.0f));
              Tensor gb = where((a == 0.0f) * (b >= 0.0f), 0.0f, g * y * log(a));
@@ -136,7 +147,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
     for (int64_t i = begin; i < end; ++i) py[i] = pc[i] != 0.0f ? pa[i] : pb[i];
   });
   if (needs_grad(a, b))
-    record("WhereBackward", y, {a, b},
+    record({"WhereBackward", "y = c ? a : b: da = g where c, db = g elsewhere"}, y, {a, b},
            [c = c.detach()](const Tensor& g) {
              Tensor take_a = c != 0.0f;
              return grads(g * take_a, g * (1.0f - take_a));

@@ -53,11 +53,12 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   Tensor y = Tensor::empty(index.shape());
   for (size_t k = 0; k < source.size(); ++k) y.data()[k] = x.data()[source[k]];
   if (needs_grad(x))
-    record("GatherBackward", y, {x}, [source, shape = x.shape()](const Tensor& g) {
-      Tensor gx = zeros(shape);
-      for (size_t k = 0; k < source.size(); ++k) gx.data()[source[k]] += g.data()[k];
-      return grads(gx);
-    });
+    record({"GatherBackward", "y = x[index]: dx = g added back at the gathered positions"}, y, {x},
+           [source, shape = x.shape()](const Tensor& g) {
+             Tensor gx = zeros(shape);
+             for (size_t k = 0; k < source.size(); ++k) gx.data()[source[k]] += g.data()[k];
+             return grads(gx);
+           });
   return y;
 }
 
@@ -75,12 +76,13 @@ Tensor index_select(const Tensor& x, const Tensor& index) {
   for (size_t k = 0; k < picked.size(); ++k)
     std::memcpy(y.data() + k * row, x.data() + picked[k] * row, sizeof(float) * row);
   if (needs_grad(x))
-    record("IndexSelectBackward", y, {x}, [picked, row, shape = x.shape()](const Tensor& g) {
-      Tensor gx = zeros(shape);
-      for (size_t k = 0; k < picked.size(); ++k)
-        for (int64_t j = 0; j < row; ++j) gx.data()[picked[k] * row + j] += g.data()[k * row + j];
-      return grads(gx);
-    });
+    record({"IndexSelectBackward", "y = x[rows]: dx = g added back into the picked rows"}, y, {x},
+           [picked, row, shape = x.shape()](const Tensor& g) {
+             Tensor gx = zeros(shape);
+             for (size_t k = 0; k < picked.size(); ++k)
+               for (int64_t j = 0; j < row; ++j) gx.data()[picked[k] * row + j] += g.data()[k * row + j];
+             return grads(gx);
+           });
   return y;
 }
 

@@ -17,7 +17,7 @@ Tensor batched_matmul(const Tensor& a, const Tensor& b) {
     kernels::gemm(a.data() + i * m * k, false, b.data() + i * k * n, false, nullptr, y.data() + i * m * n, m,
                   k, n);
   if (needs_grad(a, b))
-    record("MmBackward", y, {a, b},
+    record({"MmBackward", "y = A B: dA = g B^T, dB = A^T g"}, y, {a, b},
            [a = a.detach(), b = b.detach(), batch, m, k, n](const Tensor& g) {
              Tensor ga = Tensor::empty(a.shape()), gb = Tensor::empty(b.shape());
              for (int64_t i = 0; i < batch; ++i) {

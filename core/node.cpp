@@ -29,8 +29,9 @@ Edge edge_to(const Tensor& input) {
 
 }  // namespace
 
-Node::Node(const char* name, std::vector<Edge> next, BackwardFunction backward, Shape output_shape)
-    : name_(name),
+Node::Node(NodeKind kind, std::vector<Edge> next, BackwardFunction backward, Shape output_shape)
+    : name_(kind.name),
+      rule_(kind.rule),
       next_(std::move(next)),
       backward_(std::move(backward)),
       output_shape_(std::move(output_shape)) {
@@ -88,22 +89,22 @@ bool needs_grad(std::initializer_list<const Tensor*> inputs) {
   return false;
 }
 
-void record(const char* name, Tensor& output, const std::vector<Tensor>& inputs, BackwardFunction backward,
+void record(NodeKind kind, Tensor& output, const std::vector<Tensor>& inputs, BackwardFunction backward,
             std::initializer_list<Tensor> saved) {
   std::vector<Edge> next;
   next.reserve(inputs.size());
   for (const Tensor& in : inputs) next.push_back(edge_to(in));
-  auto node = std::make_shared<Node>(name, std::move(next), std::move(backward), output.shape());
+  auto node = std::make_shared<Node>(kind, std::move(next), std::move(backward), output.shape());
   for (const Tensor& t : saved) node->note_saved(t);
   node->set_output(output.impl_ptr());
   output.impl()->grad_fn = std::move(node);
   output.impl()->requires_grad = true;
 }
 
-void record(const char* name, Tensor& output, std::initializer_list<Tensor> inputs, BackwardFunction backward,
+void record(NodeKind kind, Tensor& output, std::initializer_list<Tensor> inputs, BackwardFunction backward,
             std::initializer_list<Tensor> saved) {
   std::vector<Tensor> list(inputs);
-  record(name, output, list, std::move(backward), saved);
+  record(kind, output, list, std::move(backward), saved);
 }
 
 int64_t live_node_count() { return live_nodes.load(); }

@@ -8,9 +8,14 @@
 //   Tensor exp(const Tensor& x) {
 //     Tensor y = <compute>;
 //     if (needs_grad({x}))
-//       record("ExpBackward", y, {x}, [y = y.detach()](const Tensor& g) { return grads(g * y); }, {y});
+//       record({"ExpBackward", "y = exp(x):  dx = g * y"}, y, {x},
+//              [y = y.detach()](const Tensor& g) { return grads(g * y); }, {y});
 //     return y;
 //   }
+//
+// The first argument names the node and gives the local rule as a learner
+// would write it; to_dot and the backward trace (trace.h) show both, so each
+// op documents its own derivative where it is defined.
 //
 // The last argument of record() lists the tensors the function saved (here
 // y): the node notes their versions, and applying it after one of them was
@@ -42,18 +47,28 @@ struct Edge {
   bool is_active() const { return node || leaf; }
 };
 
+/// A node's name ("ExpBackward") and its local rule in words
+/// ("y = exp(x):  dx = g * y"); a bare name converts, with no rule.
+struct NodeKind {
+  const char* name;
+  const char* rule = nullptr;
+  NodeKind(const char* name, const char* rule = nullptr) : name(name), rule(rule) {}
+};
+
 /// Gradients returned by a backward function, one per input (undefined = none).
 using Gradients = std::vector<Tensor>;
 using BackwardFunction = std::function<Gradients(const Tensor& grad_output)>;
 
 class Node {
  public:
-  Node(const char* name, std::vector<Edge> next, BackwardFunction backward, Shape output_shape);
+  Node(NodeKind kind, std::vector<Edge> next, BackwardFunction backward, Shape output_shape);
   ~Node();  // iterative: a million-node chain must not recurse a million deep
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
   const char* name() const { return name_; }
+  /// The local chain rule in words, as the op that recorded the node wrote it.
+  const char* rule() const { return rule_ ? rule_ : "the op's local derivative (see its backward)"; }
   const std::vector<Edge>& next_edges() const { return next_; }
   const Shape& output_shape() const { return output_shape_; }
   /// The output tensor, if it is still alive (for retain_grad and graph pictures).
@@ -71,6 +86,7 @@ class Node {
 
  private:
   const char* name_;
+  const char* rule_;
   std::vector<Edge> next_;
   BackwardFunction backward_;
   Shape output_shape_;
@@ -90,13 +106,13 @@ bool needs_grad(std::initializer_list<const Tensor*> inputs);
 inline bool needs_grad(const Tensor& a) { return needs_grad({&a}); }
 inline bool needs_grad(const Tensor& a, const Tensor& b) { return needs_grad({&a, &b}); }
 
-/// Attaches a node named `name` to `output`, with one edge per input (in the
+/// Attaches a node of `kind` (name and rule) to `output`, with one edge per input (in the
 /// order the backward function returns gradients). Call it only when
 /// needs_grad(...) is true. `saved`: the tensors (inputs, output) whose values
 /// the backward function reads, so that in-place changes to them are caught.
-void record(const char* name, Tensor& output, std::initializer_list<Tensor> inputs, BackwardFunction backward,
+void record(NodeKind kind, Tensor& output, std::initializer_list<Tensor> inputs, BackwardFunction backward,
             std::initializer_list<Tensor> saved = {});
-void record(const char* name, Tensor& output, const std::vector<Tensor>& inputs, BackwardFunction backward,
+void record(NodeKind kind, Tensor& output, const std::vector<Tensor>& inputs, BackwardFunction backward,
             std::initializer_list<Tensor> saved = {});
 
 /// Builds a Gradients list: grads(ga, gb).

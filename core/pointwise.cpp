@@ -14,7 +14,8 @@ using detail::zip_values;
 
 Tensor neg(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return -v; });
-  if (needs_grad(x)) record("NegBackward", y, {x}, [](const Tensor& g) { return grads(-g); });
+  if (needs_grad(x))
+    record({"NegBackward", "y = -x: dx = -g"}, y, {x}, [](const Tensor& g) { return grads(-g); });
   return y;
 }
 
@@ -22,7 +23,8 @@ Tensor neg(const Tensor& x) {
 Tensor exp(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::exp(v); });
   if (needs_grad(x))
-    record("ExpBackward", y, {x}, [y = y.detach()](const Tensor& g) { return grads(g * y); }, {y});
+    record({"ExpBackward", "y = exp(x): dx = g * y"}, y, {x},
+           [y = y.detach()](const Tensor& g) { return grads(g * y); }, {y});
   return y;
 }
 
@@ -30,7 +32,8 @@ Tensor exp(const Tensor& x) {
 Tensor log(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::log(v); });
   if (needs_grad(x))
-    record("LogBackward", y, {x}, [x = x.detach()](const Tensor& g) { return grads(g / x); }, {x});
+    record({"LogBackward", "y = log(x): dx = g / x"}, y, {x},
+           [x = x.detach()](const Tensor& g) { return grads(g / x); }, {x});
   return y;
 }
 
@@ -38,7 +41,8 @@ Tensor log(const Tensor& x) {
 Tensor log1p(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::log1p(v); });
   if (needs_grad(x))
-    record("Log1PBackward", y, {x}, [x = x.detach()](const Tensor& g) { return grads(g / (x + 1.0f)); }, {x});
+    record({"Log1PBackward", "y = log(1 + x): dx = g / (1 + x)"}, y, {x},
+           [x = x.detach()](const Tensor& g) { return grads(g / (x + 1.0f)); }, {x});
   return y;
 }
 
@@ -46,7 +50,8 @@ Tensor log1p(const Tensor& x) {
 Tensor sqrt(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::sqrt(v); });
   if (needs_grad(x))
-    record("SqrtBackward", y, {x}, [y = y.detach()](const Tensor& g) { return grads(g / (y * 2.0f)); }, {y});
+    record({"SqrtBackward", "y = sqrt(x): dx = g / (2 y)"}, y, {x},
+           [y = y.detach()](const Tensor& g) { return grads(g / (y * 2.0f)); }, {y});
   return y;
 }
 
@@ -58,7 +63,8 @@ Tensor sign(const Tensor& x) {
 Tensor abs(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::fabs(v); });
   if (needs_grad(x))
-    record("AbsBackward", y, {x}, [x = x.detach()](const Tensor& g) { return grads(g * sign(x)); }, {x});
+    record({"AbsBackward", "y = |x|: dx = g * sign(x)"}, y, {x},
+           [x = x.detach()](const Tensor& g) { return grads(g * sign(x)); }, {x});
   return y;
 }
 
@@ -66,7 +72,7 @@ Tensor abs(const Tensor& x) {
 Tensor tanh(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::tanh(v); });
   if (needs_grad(x))
-    record("TanhBackward", y, {x},
+    record({"TanhBackward", "y = tanh(x): dx = g * (1 - y^2)"}, y, {x},
            [y = y.detach()](const Tensor& g) {
              return grads(zip_values(g, y, "tanh", [](float gv, float yv) { return gv * (1.0f - yv * yv); }));
            },
@@ -83,7 +89,7 @@ Tensor sigmoid(const Tensor& x) {
   });
   if (needs_grad(x))
     record(
-        "SigmoidBackward", y, {x},
+        {"SigmoidBackward", "y = sigmoid(x): dx = g * y * (1 - y)"}, y, {x},
         [y = y.detach()](const Tensor& g) {
           return grads(zip_values(g, y, "sigmoid", [](float gv, float yv) { return gv * yv * (1.0f - yv); }));
         },
@@ -95,7 +101,7 @@ Tensor sigmoid(const Tensor& x) {
 Tensor erf(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::erf(v); });
   if (needs_grad(x))
-    record("ErfBackward", y, {x},
+    record({"ErfBackward", "y = erf(x): dx = g * 2/sqrt(pi) * exp(-x^2)"}, y, {x},
            [x = x.detach()](const Tensor& g) {
              const float k = 2.0f / std::sqrt(std::numbers::pi_v<float>);
              return grads(
@@ -109,7 +115,7 @@ Tensor erf(const Tensor& x) {
 Tensor pow(const Tensor& x, float p) {
   Tensor y = map_values(x, [p](float v) { return std::pow(v, p); });
   if (needs_grad(x))
-    record("PowBackward", y, {x},
+    record({"PowBackward", "y = x^p: dx = g * p * x^(p-1)"}, y, {x},
            [x = x.detach(), p](const Tensor& g) {
              return grads(zip_values(g, x, "pow", [p](float gv, float xv) {
                return p == 0 ? 0.0f : gv * p * std::pow(xv, p - 1);
@@ -123,16 +129,16 @@ Tensor pow(const Tensor& x, float p) {
 Tensor pow(float base, const Tensor& x) {
   Tensor y = map_values(x, [base](float v) { return std::pow(base, v); });
   if (needs_grad(x))
-    record("PowBackward", y, {x},
+    record({"PowBackward", "y = x^p: dx = g * p * x^(p-1)"}, y, {x},
            [y = y.detach(), base](const Tensor& g) { return grads(g * y * std::log(base)); }, {y});
   return y;
 }
 
 // The gradient passes where lo <= x <= hi, inclusive at both bounds (PyTorch).
-static Tensor clamp_between(const Tensor& x, float lo, float hi, const char* name) {
+static Tensor clamp_between(const Tensor& x, float lo, float hi, NodeKind kind) {
   Tensor y = map_values(x, [lo, hi](float v) { return std::isnan(v) ? v : std::min(std::max(v, lo), hi); });
   if (needs_grad(x))
-    record(name, y, {x},
+    record(kind, y, {x},
            [x = x.detach(), lo, hi](const Tensor& g) {
              return grads(zip_values(
                  g, x, "clamp", [lo, hi](float gv, float xv) { return xv >= lo && xv <= hi ? gv : 0.0f; }));
@@ -145,15 +151,17 @@ Tensor clamp(const Tensor& x, float lo, float hi) {
   check_not_nan(lo, "clamp", "min");
   check_not_nan(hi, "clamp", "max");
   if (lo > hi) fail("clamp: min ", lo, " is greater than max ", hi);
-  return clamp_between(x, lo, hi, "ClampBackward");
+  return clamp_between(x, lo, hi,
+                       {"ClampBackward", "y = clamp(x, lo, hi): dx = g where lo <= x <= hi, else 0"});
 }
 Tensor clamp_min(const Tensor& x, float lo) {
   check_not_nan(lo, "clamp_min", "min");
-  return clamp_between(x, lo, INFINITY, "ClampMinBackward");
+  return clamp_between(x, lo, INFINITY, {"ClampMinBackward", "y = max(x, lo): dx = g where x >= lo, else 0"});
 }
 Tensor clamp_max(const Tensor& x, float hi) {
   check_not_nan(hi, "clamp_max", "max");
-  return clamp_between(x, -INFINITY, hi, "ClampMaxBackward");
+  return clamp_between(x, -INFINITY, hi,
+                       {"ClampMaxBackward", "y = min(x, hi): dx = g where x <= hi, else 0"});
 }
 
 }  // namespace ember

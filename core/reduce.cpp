@@ -143,7 +143,7 @@ void arg_extreme(const Tensor& x, int64_t dim, std::vector<int64_t>& index, Tens
 
 // The values of x at one index per slice along dim; the gradient goes back to those positions.
 template <class Better>
-Tensor reduce_extreme(const Tensor& x, int64_t dim, bool keepdim, const char* op, const char* name,
+Tensor reduce_extreme(const Tensor& x, int64_t dim, bool keepdim, const char* op, NodeKind kind,
                       Better better) {
   dim = normalize_dim(dim, x.dim(), op);
   if (x.dim() == 0) return x.clone();
@@ -152,7 +152,7 @@ Tensor reduce_extreme(const Tensor& x, int64_t dim, bool keepdim, const char* op
   arg_extreme(x, dim, index, y, op, better);
   if (!keepdim) y = y.reshape(dropped_shape(x.shape(), {dim}));  // y is not in a graph yet: a plain reshape
   if (needs_grad(x))
-    record(name, y, {x}, [index, dim, shape = x.shape()](const Tensor& g) {
+    record(kind, y, {x}, [index, dim, shape = x.shape()](const Tensor& g) {
       Around a = around(shape, dim);
       Tensor gx = zeros(shape);
       for (int64_t o = 0; o < a.outer; ++o)
@@ -170,9 +170,10 @@ Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
   Tensor y = sum_values(x, nd);
   if (!keepdim) y = y.reshape(dropped_shape(x.shape(), nd));
   if (needs_grad(x))
-    record("SumBackward", y, {x}, [shape = x.shape(), kept = keepdim_shape(x.shape(), nd)](const Tensor& g) {
-      return grads(expand(g.reshape(kept), shape));  // every summed element gets the whole gradient
-    });
+    record({"SumBackward", "y = sum(x): dx = g copied to every summed element"}, y, {x},
+           [shape = x.shape(), kept = keepdim_shape(x.shape(), nd)](const Tensor& g) {
+             return grads(expand(g.reshape(kept), shape));  // every summed element gets the whole gradient
+           });
   return y;
 }
 
@@ -188,19 +189,23 @@ Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
 Tensor mean(const Tensor& x) { return mean(x, {}, false); }
 
 Tensor max(const Tensor& x, int64_t dim, bool keepdim) {
-  return reduce_extreme(x, dim, keepdim, "max", "MaxBackward", [](float u, float v) { return u > v; });
+  return reduce_extreme(x, dim, keepdim, "max",
+                        {"MaxBackward", "y = max(x): dx = g at the position of the max, 0 elsewhere"},
+                        [](float u, float v) { return u > v; });
 }
 Tensor min(const Tensor& x, int64_t dim, bool keepdim) {
-  return reduce_extreme(x, dim, keepdim, "min", "MinBackward", [](float u, float v) { return u < v; });
+  return reduce_extreme(x, dim, keepdim, "min",
+                        {"MinBackward", "y = min(x): dx = g at the position of the min, 0 elsewhere"},
+                        [](float u, float v) { return u < v; });
 }
 // The full reductions share the gradient evenly among tied extremes (PyTorch's
 // evenly_distribute_backward); a NaN result sends it to the NaNs.
-static Tensor reduce_all_extreme(const Tensor& x, const char* op, const char* name, bool largest) {
+static Tensor reduce_all_extreme(const Tensor& x, const char* op, NodeKind kind, bool largest) {
   if (x.numel() == 0) fail(op, ": the tensor is empty (shape ", x.shape(), ")");
   Tensor flat = x.detach().reshape({x.numel()});
   Tensor y = largest ? max(flat, 0, false) : min(flat, 0, false);
   if (needs_grad(x))
-    record(name, y, {x},
+    record(kind, y, {x},
            [x = x.detach(), value = y.item()](const Tensor& g) {
              Tensor hit = std::isnan(value) ? (x != x) : (x == value);
              return grads(g * hit / sum(hit));
@@ -208,8 +213,14 @@ static Tensor reduce_all_extreme(const Tensor& x, const char* op, const char* na
            {x});
   return y;
 }
-Tensor max(const Tensor& x) { return reduce_all_extreme(x, "max", "MaxBackward", true); }
-Tensor min(const Tensor& x) { return reduce_all_extreme(x, "min", "MinBackward", false); }
+Tensor max(const Tensor& x) {
+  return reduce_all_extreme(
+      x, "max", {"MaxBackward", "y = max(x): dx = g at the position of the max, 0 elsewhere"}, true);
+}
+Tensor min(const Tensor& x) {
+  return reduce_all_extreme(
+      x, "min", {"MinBackward", "y = min(x): dx = g at the position of the min, 0 elsewhere"}, false);
+}
 
 Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) {
   dim = normalize_dim(dim, x.dim(), "argmax");

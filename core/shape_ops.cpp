@@ -69,7 +69,7 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   impl->shape = target;
   Tensor y(std::move(impl));
   if (needs_grad(x))
-    record("ReshapeBackward", y, {x},
+    record({"ReshapeBackward", "y = reshape(x): dx = reshape(g) back to x's shape"}, y, {x},
            [shape = x.shape()](const Tensor& g) { return grads(g.reshape(shape)); });
   return y;
 }
@@ -132,7 +132,8 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
     }
   }
   if (needs_grad(x))
-    record("PermuteBackward", y, {x}, [inverse](const Tensor& g) { return grads(permute(g, inverse)); });
+    record({"PermuteBackward", "y = permute(x): dx = g permuted back"}, y, {x},
+           [inverse](const Tensor& g) { return grads(permute(g, inverse)); });
   return y;
 }
 
@@ -174,7 +175,9 @@ Tensor expand(const Tensor& x, const Shape& sizes) {
     kernels::binary_loop(x.data(), x.shape(), &zero, Shape{}, y.data(), shape,
                          [](float u, float) { return u; });
   }
-  if (needs_grad(x)) record("ExpandBackward", y, {x}, [](const Tensor& g) { return grads(g); });
+  if (needs_grad(x))
+    record({"ExpandBackward", "y = expand(x): dx = g summed over the expanded dims"}, y, {x},
+           [](const Tensor& g) { return grads(g); });
   return y;
 }
 
@@ -199,12 +202,14 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   int64_t inner = inner_size(x.shape(), dim), outer = outer_size(x.shape(), dim);
   copy_blocks(x.data(), size * inner, start * inner, y.data(), length * inner, 0, outer, length * inner);
   if (needs_grad(x))
-    record("NarrowBackward", y, {x}, [xshape = x.shape(), dim, start, length, inner, outer](const Tensor& g) {
-      Tensor gx = zeros(xshape);  // the gradient is zero outside the slice
-      int64_t size = xshape[dim];
-      copy_blocks(g.data(), length * inner, 0, gx.data(), size * inner, start * inner, outer, length * inner);
-      return grads(gx);
-    });
+    record({"NarrowBackward", "y = x[slice]: dx = g in the slice, 0 elsewhere"}, y, {x},
+           [xshape = x.shape(), dim, start, length, inner, outer](const Tensor& g) {
+             Tensor gx = zeros(xshape);  // the gradient is zero outside the slice
+             int64_t size = xshape[dim];
+             copy_blocks(g.data(), length * inner, 0, gx.data(), size * inner, start * inner, outer,
+                         length * inner);
+             return grads(gx);
+           });
   return y;
 }
 
@@ -246,15 +251,16 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   bool any = false;
   for (const Tensor& t : tensors) any = any || needs_grad(t);
   if (any)
-    record("CatBackward", y, tensors, [sizes, dim](const Tensor& g) {
-      Gradients out;  // each input gets its slice of the gradient back
-      int64_t start = 0;
-      for (int64_t s : sizes) {
-        out.push_back(narrow(g, dim, start, s));
-        start += s;
-      }
-      return out;
-    });
+    record({"CatBackward", "y = cat(a, b, ...): each input gets its slice of g"}, y, tensors,
+           [sizes, dim](const Tensor& g) {
+             Gradients out;  // each input gets its slice of the gradient back
+             int64_t start = 0;
+             for (int64_t s : sizes) {
+               out.push_back(narrow(g, dim, start, s));
+               start += s;
+             }
+             return out;
+           });
   return y;
 }
 

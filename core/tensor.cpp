@@ -88,7 +88,8 @@ Tensor Tensor::detach() const {
 Tensor Tensor::clone() const {
   Tensor out = empty(shape());
   std::copy_n(data(), numel(), out.data());
-  if (needs_grad(*this)) record("CloneBackward", out, {*this}, [](const Tensor& g) { return grads(g); });
+  if (needs_grad(*this))
+    record({"CloneBackward", "y = x: dx = g"}, out, {*this}, [](const Tensor& g) { return grads(g); });
   return out;
 }
 

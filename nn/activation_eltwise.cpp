@@ -35,7 +35,7 @@ Tensor eltwise_grad(const Tensor& data, const Tensor& g, Eltwise alg, float alph
 // One oneDNN algorithm forward and backward. For a *_use_dst algorithm the
 // node saves the output's storage (y.detach(), never y: that would hold its
 // own node), otherwise the input.
-Tensor eltwise_op(const char* node, const Tensor& x, Eltwise alg, bool use_dst, float alpha = 0,
+Tensor eltwise_op(NodeKind node, const Tensor& x, Eltwise alg, bool use_dst, float alpha = 0,
                   float beta = 0) {
   Tensor y = eltwise(x, alg, alpha, beta);
   if (needs_grad(x))
@@ -54,7 +54,7 @@ Tensor eltwise_op(const char* node, const Tensor& x, Eltwise alg, bool use_dst, 
 // are loops: oneDNN's relu with alpha = 0 maps NaN to 0, and its backward is
 // 3x slower than a loop on one thread.
 namespace {
-Tensor relu_from_loops(const char* node, const Tensor& x) {
+Tensor relu_from_loops(NodeKind node, const Tensor& x) {
   Tensor y = unary_kernel(x, kernels::relu_forward);
   if (needs_grad(x))
     record(node, y, {x},
@@ -66,7 +66,7 @@ Tensor relu_from_loops(const char* node, const Tensor& x) {
 
 Tensor relu(const Tensor& x) {
   check_defined(x, "relu");
-  return relu_from_loops("ReluBackward", x);
+  return relu_from_loops({"ReluBackward", "y = max(x, 0): dx = g where x > 0, else 0"}, x);
 }
 
 // leaky_relu' = x > 0 ? 1 : slope (slope at 0, PyTorch). The forward is
@@ -75,11 +75,13 @@ Tensor relu(const Tensor& x) {
 Tensor leaky_relu(const Tensor& x, float negative_slope) {
   check_defined(x, "leaky_relu");
   check_not_nan(negative_slope, "leaky_relu", "negative_slope");
-  if (negative_slope == 0) return relu_from_loops("LeakyReluBackward", x);  // keeps NaN (see relu)
+  if (negative_slope == 0)
+    return relu_from_loops({"LeakyReluBackward", "y = x or s*x: dx = g where x > 0, else s*g"},
+                           x);  // keeps NaN (see relu)
   Tensor y = eltwise(x, Eltwise::relu, negative_slope);
   if (needs_grad(x))
     record(
-        "LeakyReluBackward", y, {x},
+        {"LeakyReluBackward", "y = x or s*x: dx = g where x > 0, else s*g"}, y, {x},
         [saved = negative_slope > 0 ? y.detach() : x.detach(), negative_slope](const Tensor& g) {
           return grads(backward_kernel(saved, g, [&](const float* v, const float* dy, float* dx, int64_t n) {
             kernels::leaky_relu_backward(v, dy, dx, n, negative_slope);
@@ -99,7 +101,7 @@ Tensor hardtanh(const Tensor& x, float min_val, float max_val) {
   Tensor y = unary_kernel(
       x, [&](const float* s, float* d, int64_t n) { kernels::hardtanh_forward(s, d, n, min_val, max_val); });
   if (needs_grad(x))
-    record("HardtanhBackward", y, {x},
+    record({"HardtanhBackward", "y = clamp(x, lo, hi): dx = g strictly inside (lo, hi), else 0"}, y, {x},
            [x = x.detach(), min_val, max_val](const Tensor& g) {
              return grads(backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
                kernels::hardtanh_backward(s, dy, dx, n, min_val, max_val);
@@ -119,8 +121,11 @@ Tensor relu6(const Tensor& x) {
 Tensor elu(const Tensor& x, float alpha) {
   check_defined(x, "elu");
   check_not_nan(alpha, "elu", "alpha");
-  if (alpha >= 0) return eltwise_op("EluBackward", x, Eltwise::elu_use_dst, true, alpha);
-  return eltwise_op("EluBackward", x, Eltwise::elu, false, alpha);
+  if (alpha >= 0)
+    return eltwise_op({"EluBackward", "y = x or a(e^x - 1): dx = g where x > 0, else g * (y + a)"}, x,
+                      Eltwise::elu_use_dst, true, alpha);
+  return eltwise_op({"EluBackward", "y = x or a(e^x - 1): dx = g where x > 0, else g * (y + a)"}, x,
+                    Eltwise::elu, false, alpha);
 }
 
 // selu = λ·elu(x, α) with the constants of Klambauer et al. 2017;
@@ -133,7 +138,7 @@ Tensor selu(const Tensor& x) {
   Tensor y = eltwise(x, Eltwise::elu, kSeluAlpha);
   kernels::eltwise_forward(Eltwise::linear, kSeluScale, 0, y.data(), y.data(), y.numel());
   if (needs_grad(x))
-    record("SeluBackward", y, {x},
+    record({"SeluBackward", "y = l * elu(x, a): dx = l * elu'(x) * g"}, y, {x},
            [x = x.detach()](const Tensor& g) {
              Tensor dx = eltwise_grad(x, g, Eltwise::elu, kSeluAlpha);
              kernels::eltwise_forward(Eltwise::linear, kSeluScale, 0, dx.data(), dx.data(), dx.numel());
@@ -153,7 +158,7 @@ Tensor celu(const Tensor& x, float alpha) {
   kernels::eltwise_forward(Eltwise::elu, 1.0f, 0, y.data(), y.data(), y.numel());
   kernels::eltwise_forward(Eltwise::linear, alpha, 0, y.data(), y.data(), y.numel());
   if (needs_grad(x))
-    record("CeluBackward", y, {x},
+    record({"CeluBackward", "y = x or a(e^(x/a) - 1): dx = g where x > 0, else g * e^(x/a)"}, y, {x},
            [x = x.detach(), alpha](const Tensor& g) {
              Tensor scaled = eltwise(x, Eltwise::linear, 1.0f / alpha);
              return grads(eltwise_grad(scaled, g, Eltwise::elu, 1.0f));
@@ -165,12 +170,13 @@ Tensor celu(const Tensor& x, float alpha) {
 // σ' = σ(1 − σ) and tanh' = 1 − tanh²: both read only the output.
 Tensor sigmoid(const Tensor& x) {
   check_defined(x, "sigmoid");
-  return eltwise_op("SigmoidBackward", x, Eltwise::logistic_use_dst, true);
+  return eltwise_op({"SigmoidBackward", "y = sigmoid(x): dx = g * y * (1 - y)"}, x, Eltwise::logistic_use_dst,
+                    true);
 }
 
 Tensor tanh(const Tensor& x) {
   check_defined(x, "tanh");
-  return eltwise_op("TanhBackward", x, Eltwise::tanh_use_dst, true);
+  return eltwise_op({"TanhBackward", "y = tanh(x): dx = g * (1 - y^2)"}, x, Eltwise::tanh_use_dst, true);
 }
 
 // logsigmoid = −ln(1 + e⁻ˣ); logsigmoid' = σ(−x) = 1 − σ(x). The far right
@@ -185,7 +191,7 @@ Tensor logsigmoid(const Tensor& x) {
     kernels::logsigmoid_tail(x.data(), u.data(), y.data(), y.numel());
   }
   if (needs_grad(x))
-    record("LogSigmoidBackward", y, {x},
+    record({"LogSigmoidBackward", "y = log sigmoid(x): dx = g * (1 - sigmoid(x))"}, y, {x},
            [x = x.detach()](const Tensor& g) { return grads(eltwise_grad(x, g, Eltwise::logsigmoid)); }, {x});
   return y;
 }
@@ -193,13 +199,16 @@ Tensor logsigmoid(const Tensor& x) {
 // silu = swish with β = 1; silu' = σ(x)(1 + x(1 − σ(x))).
 Tensor silu(const Tensor& x) {
   check_defined(x, "silu");
-  return eltwise_op("SiluBackward", x, Eltwise::swish, false, 1.0f);
+  return eltwise_op({"SiluBackward", "y = x sigmoid(x): dx = g * s (1 + x (1 - s)), s = sigmoid(x)"}, x,
+                    Eltwise::swish, false, 1.0f);
 }
 
 // mish' = tanh(sp) + x·σ(x)(1 − tanh²(sp)), sp = ln(1 + eˣ).
 Tensor mish(const Tensor& x) {
   check_defined(x, "mish");
-  return eltwise_op("MishBackward", x, Eltwise::mish, false);
+  return eltwise_op({"MishBackward",
+                     "y = x tanh(softplus(x)): dx = g * (t + x sigmoid(x) (1 - t^2)), t = tanh(softplus(x))"},
+                    x, Eltwise::mish, false);
 }
 
 // hardswish forward on oneDNN; the backward is a loop with PyTorch's values
@@ -209,11 +218,13 @@ Tensor hardswish(const Tensor& x) {
   check_defined(x, "hardswish");
   Tensor y = eltwise(x, Eltwise::hardswish);
   if (needs_grad(x))
-    record("HardswishBackward", y, {x},
-           [x = x.detach()](const Tensor& g) {
-             return grads(backward_kernel(x, g, kernels::hardswish_backward));
-           },
-           {x});
+    record(
+        {"HardswishBackward", "y = x relu6(x + 3) / 6: dx = g * (2x + 3) / 6 on (-3, 3), 0 below, g above"},
+        y, {x},
+        [x = x.detach()](const Tensor& g) {
+          return grads(backward_kernel(x, g, kernels::hardswish_backward));
+        },
+        {x});
   return y;
 }
 
@@ -223,7 +234,7 @@ Tensor hardsigmoid(const Tensor& x) {
   check_defined(x, "hardsigmoid");
   Tensor y = unary_kernel(x, kernels::hardsigmoid_forward);
   if (needs_grad(x))
-    record("HardsigmoidBackward", y, {x},
+    record({"HardsigmoidBackward", "y = relu6(x + 3) / 6: dx = g / 6 on (-3, 3), else 0"}, y, {x},
            [x = x.detach()](const Tensor& g) {
              return grads(backward_kernel(x, g, kernels::hardsigmoid_backward));
            },
@@ -235,8 +246,12 @@ Tensor hardsigmoid(const Tensor& x) {
 // approximation x/2·(1 + tanh(√(2/π)(x + 0.044715x³))). Both smooth: no kinks.
 Tensor gelu(const Tensor& x, std::string_view approximate) {
   check_defined(x, "gelu");
-  if (approximate == "none") return eltwise_op("GeluBackward", x, Eltwise::gelu_erf, false);
-  if (approximate == "tanh") return eltwise_op("GeluBackward", x, Eltwise::gelu_tanh, false);
+  if (approximate == "none")
+    return eltwise_op({"GeluBackward", "y = x Phi(x): dx = g * (Phi(x) + x phi(x))"}, x, Eltwise::gelu_erf,
+                      false);
+  if (approximate == "tanh")
+    return eltwise_op({"GeluBackward", "y = x Phi(x): dx = g * (Phi(x) + x phi(x))"}, x, Eltwise::gelu_tanh,
+                      false);
   fail("gelu: approximate must be \"none\" or \"tanh\", got \"", std::string(approximate), "\"");
 }
 
@@ -256,7 +271,7 @@ Tensor softplus(const Tensor& x, float beta, float threshold) {
     kernels::softplus_tail(x.data(), u.data(), y.data(), y.numel(), beta);
   }
   if (needs_grad(x))
-    record("SoftplusBackward", y, {x},
+    record({"SoftplusBackward", "y = log(1 + e^(bx)) / b: dx = g * sigmoid(bx)"}, y, {x},
            [x = x.detach(), beta, threshold](const Tensor& g) {
              Tensor bx = beta == 1.0f ? x : eltwise(x, Eltwise::linear, beta);
              Tensor dx = eltwise_grad(bx, g, Eltwise::soft_relu);

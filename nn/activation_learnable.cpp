@@ -42,7 +42,7 @@ Tensor prelu(const Tensor& x, const Tensor& weight) {
   else
     kernels::prelu_forward(x.data(), weight.data(), y.data(), batch, channels, inner, wn);
   if (needs_grad(x, weight))
-    record("PreluBackward", y, {x, weight},
+    record({"PreluBackward", "y = x or a*x: dx = g or a*g; da = sum of g*x where x <= 0"}, y, {x, weight},
            [x = x.detach(), w = weight.detach(), batch, channels, inner, wn](const Tensor& g) {
              Tensor dx = Tensor::empty(x.shape()), dw = Tensor::empty(w.shape());
              if (wn == 1)
@@ -73,7 +73,7 @@ Tensor rrelu(const Tensor& x, float lower, float upper, bool training) {
     else
       kernels::eltwise_forward(kernels::Eltwise::relu, slope, 0, x.data(), y.data(), y.numel());
     if (needs_grad(x))
-      record("RreluBackward", y, {x},
+      record({"RreluBackward", "y = x or r*x (r drawn per element): dx = g or r*g"}, y, {x},
              [x = x.detach(), slope](const Tensor& g) {
                Tensor dx = Tensor::empty(x.shape());
                kernels::eltwise_backward(kernels::Eltwise::relu, slope, 0, x.data(), g.data(), dx.data(),
@@ -87,7 +87,9 @@ Tensor rrelu(const Tensor& x, float lower, float upper, bool training) {
   default_generator().uniform(slopes.data(), slopes.numel(), lower, upper);
   Tensor y = Tensor::empty(x.shape());
   kernels::rrelu_forward(x.data(), slopes.data(), y.data(), y.numel());
-  if (needs_grad(x)) record("RreluBackward", y, {x}, [slopes](const Tensor& g) { return grads(g * slopes); });
+  if (needs_grad(x))
+    record({"RreluBackward", "y = x or r*x (r drawn per element): dx = g or r*g"}, y, {x},
+           [slopes](const Tensor& g) { return grads(g * slopes); });
   return y;
 }
 
@@ -114,7 +116,8 @@ Tensor swish(const Tensor& x, const Tensor& beta) {
   kernels::swish_forward(x.data(), s.data(), y.data(), y.numel());
   if (needs_grad(x, beta))
     record(
-        "SwishBackward", y, {x, beta},
+        {"SwishBackward", "y = x sigmoid(bx): dx = g * (s + b x s (1 - s)), db = g * x^2 s (1 - s)"}, y,
+        {x, beta},
         [x = x.detach(), s, b, beta_shape = beta.shape(), want_beta = beta.requires_grad()](const Tensor& g) {
           Tensor dx = Tensor::empty(x.shape()), dbeta;
           kernels::swish_backward(x.data(), s.data(), g.data(), dx.data(), dx.numel(), b);

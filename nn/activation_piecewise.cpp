@@ -23,7 +23,7 @@ Tensor hardshrink(const Tensor& x, float lambd) {
   Tensor y = unary_kernel(
       x, [&](const float* s, float* d, int64_t n) { kernels::hardshrink_forward(s, d, n, lambd); });
   if (needs_grad(x))
-    record("HardshrinkBackward", y, {x},
+    record({"HardshrinkBackward", "y = x where |x| > l, else 0: dx = g where |x| > l"}, y, {x},
            [x = x.detach(), lambd](const Tensor& g) {
              return grads(backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
                kernels::shrink_backward(s, dy, dx, n, lambd);
@@ -40,7 +40,7 @@ Tensor softshrink(const Tensor& x, float lambd) {
   Tensor y = unary_kernel(
       x, [&](const float* s, float* d, int64_t n) { kernels::softshrink_forward(s, d, n, lambd); });
   if (needs_grad(x))
-    record("SoftshrinkBackward", y, {x},
+    record({"SoftshrinkBackward", "y = x - l sign(x) where |x| > l: dx = g where |x| > l"}, y, {x},
            [x = x.detach(), lambd](const Tensor& g) {
              return grads(backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
                kernels::shrink_backward(s, dy, dx, n, lambd);
@@ -58,7 +58,7 @@ Tensor threshold(const Tensor& x, float threshold, float value) {
   Tensor y = unary_kernel(
       x, [&](const float* s, float* d, int64_t n) { kernels::threshold_forward(s, d, n, threshold, value); });
   if (needs_grad(x))
-    record("ThresholdBackward", y, {x},
+    record({"ThresholdBackward", "y = x where x > th, else value: dx = g where x > th"}, y, {x},
            [x = x.detach(), threshold](const Tensor& g) {
              return grads(backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
                kernels::threshold_backward(s, dy, dx, n, threshold);
@@ -73,7 +73,7 @@ Tensor softsign(const Tensor& x) {
   check_defined(x, "softsign");
   Tensor y = unary_kernel(x, kernels::softsign_forward);
   if (needs_grad(x))
-    record("SoftsignBackward", y, {x},
+    record({"SoftsignBackward", "y = x / (1 + |x|): dx = g / (1 + |x|)^2"}, y, {x},
            [x = x.detach()](const Tensor& g) {
              return grads(backward_kernel(x, g, kernels::softsign_backward));
            },
@@ -90,7 +90,7 @@ Tensor tanhshrink(const Tensor& x) {
     kernels::tanhshrink_finish(s, d, n);
   });
   if (needs_grad(x))
-    record("TanhshrinkBackward", y, {x},
+    record({"TanhshrinkBackward", "y = x - tanh(x): dx = g * tanh(x)^2"}, y, {x},
            [x = x.detach()](const Tensor& g) {
              return grads(backward_kernel(x, g, [](const float* s, const float* dy, float* dx, int64_t n) {
                kernels::eltwise_forward(kernels::Eltwise::tanh, 0, 0, s, dx, n);

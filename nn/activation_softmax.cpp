@@ -32,7 +32,7 @@ Rows rows_along(const Shape& shape, int64_t dim) {
 
 // softmax' (vector-Jacobian product) = y·(g − Σ g·y); log_softmax' = g − e^y·Σ g.
 // softmin = softmax(−x), so its input is negated going in and its gradient coming out.
-Tensor softmax_family(const char* op, const char* node, const Tensor& x, int64_t dim, bool log, bool negate) {
+Tensor softmax_family(const char* op, NodeKind node, const Tensor& x, int64_t dim, bool log, bool negate) {
   check_defined(x, op);
   int64_t d = normalize_dim(dim, x.dim(), op);
   Rows r = rows_along(x.shape(), d);
@@ -53,15 +53,18 @@ Tensor softmax_family(const char* op, const char* node, const Tensor& x, int64_t
 }  // namespace
 
 Tensor softmax(const Tensor& x, int64_t dim) {
-  return softmax_family("softmax", "SoftmaxBackward", x, dim, false, false);
+  return softmax_family("softmax", {"SoftmaxBackward", "y = softmax(x): dx = y * (g - sum(g * y))"}, x, dim,
+                        false, false);
 }
 
 Tensor log_softmax(const Tensor& x, int64_t dim) {
-  return softmax_family("log_softmax", "LogSoftmaxBackward", x, dim, true, false);
+  return softmax_family("log_softmax", {"LogSoftmaxBackward", "y = log_softmax(x): dx = g - exp(y) * sum(g)"},
+                        x, dim, true, false);
 }
 
 Tensor softmin(const Tensor& x, int64_t dim) {
-  return softmax_family("softmin", "SoftminBackward", x, dim, false, true);
+  return softmax_family("softmin", {"SoftminBackward", "y = softmax(-x): dx = -y * (g - sum(g * y))"}, x, dim,
+                        false, true);
 }
 
 // σ over every element of x on oneDNN's logistic primitive (no autograd): glu
@@ -91,7 +94,8 @@ Tensor glu(const Tensor& x, int64_t dim) {
   Tensor s = sigmoid_of(x);
   kernels::glu_forward(x.data(), s.data(), y.data(), r.outer, r.size / 2, r.inner);
   if (needs_grad(x))
-    record("GluBackward", y, {x},
+    record({"GluBackward", "y = a sigmoid(b): da = g sigmoid(b), db = g a sigmoid(b) (1 - sigmoid(b))"}, y,
+           {x},
            [x = x.detach(), r](const Tensor& g) {
              Tensor dx = Tensor::empty(x.shape()), s = sigmoid_of(x);
              kernels::glu_backward(x.data(), s.data(), g.data(), dx.data(), r.outer, r.size / 2, r.inner);

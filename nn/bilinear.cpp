@@ -59,7 +59,9 @@ Tensor bilinear(const Tensor& x1, const Tensor& x2, const Tensor& weight, const 
   if (needs_grad({&x1, &x2, &weight, &bias})) {
     bool want_x1 = x1.requires_grad(), want_x2 = x2.requires_grad(), want_w = weight.requires_grad(),
          want_b = bias.defined() && bias.requires_grad();
-    record("BilinearBackward", y, {x1, x2, weight, bias},
+    record({"BilinearBackward",
+            "y_k = x1^T A_k x2 + b_k: dx1 = sum_k g_k A_k x2, dx2 = sum_k g_k A_k^T x1, dA_k = g_k x1 x2^T"},
+           y, {x1, x2, weight, bias},
            [x1 = x1.detach(), x2 = x2.detach(), w = weight.detach(), want_x1, want_x2, want_w, want_b, n, in1,
             in2, out](const Tensor& g) {
              Tensor g1, g2, gw, gb;

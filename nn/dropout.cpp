@@ -23,7 +23,9 @@ Tensor dropout(const Tensor& x, float p, bool training) {
   const float* xs = x.data();
   float* ys = y.data();
   for (int64_t i = 0; i < n; ++i) ys[i] = xs[i] * m[i];
-  if (needs_grad(x)) record("DropoutBackward", y, {x}, [mask](const Tensor& g) { return grads(g * mask); });
+  if (needs_grad(x))
+    record({"DropoutBackward", "y = x * mask / (1 - p): dx = g * mask / (1 - p)"}, y, {x},
+           [mask](const Tensor& g) { return grads(g * mask); });
   return y;
 }
 

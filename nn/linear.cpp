@@ -46,16 +46,22 @@ void activation_backward(LinearActivation activation, const float* y, const floa
   }
 }
 
-const char* node_name(LinearActivation activation) {
+NodeKind node_kind(LinearActivation activation) {
   switch (activation) {
     case LinearActivation::relu:
-      return "LinearReluBackward";
+      return {"LinearReluBackward",
+              "y = relu(z), z = x W^T + b: dz = g * (y > 0), then dx = dz W, dW = dz^T x, "
+              "db = sum over rows of dz"};
     case LinearActivation::tanh:
-      return "LinearTanhBackward";
+      return {"LinearTanhBackward",
+              "y = tanh(z), z = x W^T + b: dz = g * (1 - y^2), then dx = dz W, "
+              "dW = dz^T x, db = sum over rows of dz"};
     case LinearActivation::sigmoid:
-      return "LinearSigmoidBackward";
+      return {"LinearSigmoidBackward",
+              "y = sigmoid(z), z = x W^T + b: dz = g * y (1 - y), then dx = dz W, "
+              "dW = dz^T x, db = sum over rows of dz"};
     default:
-      return "LinearBackward";
+      return {"LinearBackward", "y = x W^T + b: dx = g W, dW = g^T x, db = sum over rows of g"};
   }
 }
 
@@ -87,7 +93,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, LinearA
          want_b = bias.defined() && bias.requires_grad();
     // A fused activation's backward reads the output, so the node keeps y's storage (y.detach()).
     Tensor y_saved = activation == LinearActivation::none ? Tensor() : y.detach();
-    record(node_name(activation), y, {x, weight, bias},
+    record(node_kind(activation), y, {x, weight, bias},
            [x = x.detach(), w = weight.detach(), y_saved, activation, want_x, want_w, want_b, n, in,
             out](const Tensor& g) {
              Tensor dz = g;  // the gradient at the product's output

@@ -32,7 +32,7 @@ void check_same_shape(const char* op, const Tensor& input, const Tensor& target)
 
 // term(x, t) -> Term. The forward uses only .loss; the compiler drops the rest.
 template <class TermFn>
-Tensor pointwise_loss(const char* op, const char* node_name, const Tensor& input, const Tensor& target,
+Tensor pointwise_loss(const char* op, NodeKind node, const Tensor& input, const Tensor& target,
                       std::string_view reduction_name, TermFn term) {
   Reduction reduction = detail::parse_reduction(reduction_name, op);
   check_same_shape(op, input, target);
@@ -54,7 +54,7 @@ Tensor pointwise_loss(const char* op, const char* node_name, const Tensor& input
   if (needs_grad(input, target)) {
     bool want_x = input.requires_grad(), want_t = target.requires_grad();
     record(
-        node_name, out, {input, target},
+        node, out, {input, target},
         [input = input.detach(), target = target.detach(), want_x, want_t, reduction, term](const Tensor& g) {
           int64_t n = input.numel();
           Tensor gx, gt;
@@ -86,38 +86,43 @@ float sign_of(float v) { return static_cast<float>((v > 0) - (v < 0)); }
 
 // d/dx (x − t)² = 2(x − t).
 Tensor mse_loss(const Tensor& input, const Tensor& target, std::string_view reduction) {
-  return pointwise_loss("mse_loss", "MseLossBackward", input, target, reduction, [](float x, float t) {
-    float d = x - t;
-    return Term{d * d, 2.0f * d, -2.0f * d};
-  });
+  return pointwise_loss("mse_loss", {"MseLossBackward", "L = mean((x - t)^2): dx = 2 (x - t) / N * g"}, input,
+                        target, reduction, [](float x, float t) {
+                          float d = x - t;
+                          return Term{d * d, 2.0f * d, -2.0f * d};
+                        });
 }
 
 // d/dx |x − t| = sign(x − t), 0 where x = t (PyTorch).
 Tensor l1_loss(const Tensor& input, const Tensor& target, std::string_view reduction) {
-  return pointwise_loss("l1_loss", "L1LossBackward", input, target, reduction, [](float x, float t) {
-    float d = x - t;
-    return Term{std::fabs(d), sign_of(d), -sign_of(d)};
-  });
+  return pointwise_loss("l1_loss", {"L1LossBackward", "L = mean(|x - t|): dx = sign(x - t) / N * g"}, input,
+                        target, reduction, [](float x, float t) {
+                          float d = x - t;
+                          return Term{std::fabs(d), sign_of(d), -sign_of(d)};
+                        });
 }
 
 // Quadratic inside |d| < β with slope d/β, linear outside with slope ±1; the two meet at |d| = β.
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, std::string_view reduction, float beta) {
   if (!(beta >= 0.0f)) fail("smooth_l1_loss: beta must be non-negative, got ", beta);
   if (beta == 0.0f) return l1_loss(input, target, reduction);  // PyTorch falls back to L1 too
-  return pointwise_loss("smooth_l1_loss", "SmoothL1LossBackward", input, target, reduction,
-                        [beta](float x, float t) {
-                          float d = x - t, a = std::fabs(d);
-                          float slope = d < -beta ? -1.0f : d > beta ? 1.0f : d / beta;
-                          float loss = a < beta ? 0.5f * d * d / beta : a - 0.5f * beta;
-                          return Term{loss, slope, -slope};
-                        });
+  return pointwise_loss(
+      "smooth_l1_loss",
+      {"SmoothL1LossBackward", "L = smooth_l1(x - t): dx = clamp((x - t) / beta, -1, 1) / N * g"}, input,
+      target, reduction, [beta](float x, float t) {
+        float d = x - t, a = std::fabs(d);
+        float slope = d < -beta ? -1.0f : d > beta ? 1.0f : d / beta;
+        float loss = a < beta ? 0.5f * d * d / beta : a - 0.5f * beta;
+        return Term{loss, slope, -slope};
+      });
 }
 
 // Quadratic inside |d| < δ with slope d, linear outside with slope ±δ.
 Tensor huber_loss(const Tensor& input, const Tensor& target, std::string_view reduction, float delta) {
   if (!(delta > 0.0f)) fail("huber_loss: delta must be positive, got ", delta);
-  return pointwise_loss("huber_loss", "HuberLossBackward", input, target, reduction,
-                        [delta](float x, float t) {
+  return pointwise_loss("huber_loss",
+                        {"HuberLossBackward", "L = huber(x - t): dx = clamp(x - t, -delta, delta) / N * g"},
+                        input, target, reduction, [delta](float x, float t) {
                           float d = x - t, a = std::fabs(d);
                           float slope = d < -delta ? -delta : d > delta ? delta : d;
                           float loss = a < delta ? 0.5f * d * d : delta * (a - 0.5f * delta);
@@ -135,28 +140,32 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, std::stri
     if (!(p[i] >= 0.0f && p[i] <= 1.0f))
       fail("binary_cross_entropy: all elements of input should be between 0 and 1, got ", p[i], " at index ",
            i, " (input ", input.shape(), "); use binary_cross_entropy_with_logits on raw scores");
-  return pointwise_loss("binary_cross_entropy", "BinaryCrossEntropyBackward", input, target, reduction,
-                        [](float x, float t) {
-                          float log_p = std::max(std::log(x), -100.0f);
-                          float log_q = std::max(std::log1p(-x), -100.0f);
-                          float loss = (t - 1.0f) * log_q - t * log_p;
-                          float dx = static_cast<float>((static_cast<double>(x) - t) /
-                                                        std::max((1.0 - x) * static_cast<double>(x), 1e-12));
-                          return Term{loss, dx, log_q - log_p};
-                        });
+  return pointwise_loss(
+      "binary_cross_entropy",
+      {"BinaryCrossEntropyBackward", "L = -(t log p + (1-t) log(1-p)): dp = (p - t) / (p (1 - p)) / N * g"},
+      input, target, reduction, [](float x, float t) {
+        float log_p = std::max(std::log(x), -100.0f);
+        float log_q = std::max(std::log1p(-x), -100.0f);
+        float loss = (t - 1.0f) * log_q - t * log_p;
+        float dx = static_cast<float>((static_cast<double>(x) - t) /
+                                      std::max((1.0 - x) * static_cast<double>(x), 1e-12));
+        return Term{loss, dx, log_q - log_p};
+      });
 }
 
 // l = max(x, 0) − x·t + log(1 + e^−|x|): never exponentiates a positive number.
 // ∂l/∂x = σ(x) − t, ∂l/∂t = −x.
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         std::string_view reduction) {
-  return pointwise_loss("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward", input,
-                        target, reduction, [](float x, float t) {
-                          float e = std::exp(-std::fabs(x));
-                          float loss = std::max(x, 0.0f) - x * t + std::log1p(e);
-                          float sig = x >= 0 ? 1.0f / (1.0f + e) : e / (1.0f + e);
-                          return Term{loss, sig - t, -x};
-                        });
+  return pointwise_loss(
+      "binary_cross_entropy_with_logits",
+      {"BinaryCrossEntropyWithLogitsBackward", "L = bce(sigmoid(x), t): dx = (sigmoid(x) - t) / N * g"},
+      input, target, reduction, [](float x, float t) {
+        float e = std::exp(-std::fabs(x));
+        float loss = std::max(x, 0.0f) - x * t + std::log1p(e);
+        float sig = x >= 0 ? 1.0f / (1.0f + e) : e / (1.0f + e);
+        return Term{loss, sig - t, -x};
+      });
 }
 
 }  // namespace ember::F

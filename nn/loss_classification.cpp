@@ -140,7 +140,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, std::string_vie
   Tensor out = reduce_samples(losses, soft ? index_target_shape(logits) : target.shape(), reduction);
   bool want_x = logits.requires_grad(), want_t = soft && target.requires_grad();
   if (needs_grad({&logits, &target}) && (want_x || want_t)) {
-    record("CrossEntropyLossBackward", out, {logits, target},
+    record({"CrossEntropyLossBackward", "L = -log softmax(x)[t]: dx = (softmax(x) - onehot(t)) / N * g"}, out,
+           {logits, target},
            [x = logits.detach(), t = target.detach(), index, lse, l, soft, eps, reduction, want_x,
             want_t](const Tensor& g) {
              int64_t samples = l.samples(), C = l.classes;
@@ -200,7 +201,7 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& target, std::string_view 
   for (int64_t s = 0; s < samples; ++s) losses[s] = -static_cast<double>(x[l.at(s, (*index)[s])]);
   Tensor out = reduce_samples(losses, target.shape(), reduction);
   if (needs_grad(log_probs))
-    record("NllLossBackward", out, {log_probs, target},
+    record({"NllLossBackward", "L = -x[t]: dx = -onehot(t) / N * g"}, out, {log_probs, target},
            [shape = log_probs.shape(), index, l, reduction](const Tensor& g) {
              Tensor gx = zeros(shape);
              float* dx = gx.data();
