@@ -17,6 +17,11 @@ class ConfusionMatrix {
       : n_(classes), counts_(static_cast<size_t>(classes * classes), 0) {}
 
   void add(int64_t truth, int64_t predicted) { ++counts_[static_cast<size_t>(truth * n_ + predicted)]; }
+  /// A batch: class indices as a tensor's values (Tensor::to_vector()).
+  void add(const std::vector<float>& truth, const std::vector<float>& predicted) {
+    for (size_t i = 0; i < truth.size(); ++i)
+      add(static_cast<int64_t>(truth[i]), static_cast<int64_t>(predicted[i]));
+  }
   int64_t at(int64_t truth, int64_t predicted) const {
     return counts_[static_cast<size_t>(truth * n_ + predicted)];
   }
