@@ -66,7 +66,8 @@ void Optimizer::check_state(const std::vector<ParamState>& state, const std::str
     const ParamState& p = state[i];
     if (p.step < 0) fail(where, ": parameter ", i, " has a negative step count ", p.step);
     for (const auto& [n, t] : p.tensors) {
-      if (spec && std::none_of(spec->begin(), spec->end(), [&](const StateSpec& s) { return s.name == n; }))
+      if (spec &&
+          std::none_of(spec->begin(), spec->end(), [&n = n](const StateSpec& s) { return s.name == n; }))
         fail(where, ": parameter ", i, " has state '", detail::printable(n), "', which ", name_,
              " with these options does not keep (it keeps ", kept, ")");
       if (!t.defined() || t.shape() != params_[i].shape())
