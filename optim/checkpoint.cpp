@@ -121,9 +121,9 @@ SavedState parse_state(const nn::NamedTensors& tensors, const nn::MetadataReader
   if (s.epoch < 0) fail(where, ": metadata 'epoch' = ", s.epoch, " is negative");
   const LRScheduler::State& c = s.scheduler;
   if (scheduler) {
-    if (c.last_epoch < 0 || c.step_count < 0)
+    if (c.last_epoch < 0 || c.step_count < 0 || c.last_epoch > kMaxStepCount || c.step_count > kMaxStepCount)
       fail(where, ": invalid scheduler state (scheduler.last_epoch=", c.last_epoch,
-           ", scheduler.step_count=", c.step_count, "; both must be >= 0)");
+           ", scheduler.step_count=", c.step_count, "; both must be in 0..2^53)");
     check_rate("scheduler.base_lr", c.base_lr);
     check_rate("scheduler.last_lr", c.last_lr);
   }

@@ -65,6 +65,8 @@ void Optimizer::check_state(const std::vector<ParamState>& state, const std::str
   for (size_t i = 0; i < state.size(); ++i) {
     const ParamState& p = state[i];
     if (p.step < 0) fail(where, ": parameter ", i, " has a negative step count ", p.step);
+    if (p.step > kMaxStepCount)
+      fail(where, ": parameter ", i, " has a step count of ", p.step, ", more than any run takes (2^53)");
     for (const auto& [n, t] : p.tensors) {
       if (spec &&
           std::none_of(spec->begin(), spec->end(), [&n = n](const StateSpec& s) { return s.name == n; }))

@@ -19,6 +19,11 @@
 
 namespace ember::optim {
 
+/// The largest step count (of a parameter, or a scheduler's epoch and step count) a state may
+/// hold: no run takes 2^53 steps; up to it a count is exact as the double the bias corrections
+/// use, and the next step can still count (INT64_MAX + 1 would overflow).
+constexpr int64_t kMaxStepCount = int64_t{1} << 53;
+
 /// A state tensor an optimizer keeps per parameter (with its current options).
 struct StateSpec {
   std::string name;           ///< "exp_avg_sq"

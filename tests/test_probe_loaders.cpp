@@ -297,15 +297,21 @@ TEST_F(ProbeLoaders, CheckpointRatesMustBeFiniteAndNonNegative) {
   struct Case {
     std::string key, value, expected;
   };
-  for (const Case& c : {Case{"lr", "inf", "metadata 'lr' = inf is not a learning rate"},
-                        Case{"lr", "nan", "metadata 'lr' = nan is not a learning rate"},
-                        Case{"lr", "-1", "metadata 'lr' = -1 is not a learning rate"},
-                        Case{"lr", "1e999", "metadata 'lr' = inf"},
-                        Case{"scheduler.base_lr", "inf", "metadata 'scheduler.base_lr' = inf"},
-                        Case{"scheduler.last_lr", "-inf", "metadata 'scheduler.last_lr' = -inf"},
-                        Case{"scheduler.last_epoch", "-3", "scheduler.last_epoch=-3"},
-                        Case{"epoch", "-1", "metadata 'epoch' = -1 is negative"},
-                        Case{"step.0", "-1", "parameter 0 has a negative step count -1"}}) {
+  for (const Case& c :
+       {Case{"lr", "inf", "metadata 'lr' = inf is not a learning rate"},
+        Case{"lr", "nan", "metadata 'lr' = nan is not a learning rate"},
+        Case{"lr", "-1", "metadata 'lr' = -1 is not a learning rate"},
+        Case{"lr", "1e999", "metadata 'lr' = inf"},
+        Case{"scheduler.base_lr", "inf", "metadata 'scheduler.base_lr' = inf"},
+        Case{"scheduler.last_lr", "-inf", "metadata 'scheduler.last_lr' = -inf"},
+        Case{"scheduler.last_epoch", "-3", "scheduler.last_epoch=-3"},
+        Case{"epoch", "-1", "metadata 'epoch' = -1 is negative"},
+        Case{"step.0", "-1", "parameter 0 has a negative step count -1"},
+        // ++step would overflow (UB) at the next step; no run gets near 2^53.
+        Case{"step.1", "9223372036854775807",
+             "parameter 1 has a step count of 9223372036854775807, more than any run takes"},
+        Case{"scheduler.step_count", "9223372036854775807", "scheduler.step_count=9223372036854775807"},
+        Case{"scheduler.last_epoch", "9007199254740993", "must be in 0..2^53"}}) {
     SCOPED_TRACE(c.key + " = " + c.value);
     nn::Metadata meta = good.metadata;
     meta[c.key] = c.value;
@@ -315,6 +321,13 @@ TEST_F(ProbeLoaders, CheckpointRatesMustBeFiniteAndNonNegative) {
                            {"load_checkpoint: " + path + ": ", c.expected}));
     EXPECT_EQ(adam.lr(), lr_before);
   }
+  // Up to the limit a count loads, and the next step counts on.
+  nn::Metadata meta = good.metadata;
+  meta["step.0"] = "9007199254740992";
+  nn::write_safetensors(path, good.tensors, meta);
+  optim::load_checkpoint(path, *model, adam, &sched);
+  one_step(*model, adam);
+  EXPECT_EQ(adam.state()[0].step, 9007199254740993);
 }
 
 // For every optimizer and each option that adds a buffer: each buffer missing, a foreign
