@@ -1,14 +1,16 @@
 // IDX reader: header first, every size checked, then exactly the payload.
 #include "data/idx.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <memory>
 
 #include "core/error.h"
+#include "core/input_file.h"
 
 namespace ember::data {
 namespace {
@@ -38,7 +40,7 @@ const char* type_name(uint8_t type) {
 }
 
 // zlib's own words for the last error, or "" when the stream merely ended.
-// gzerror prefixes the path, which our messages already name: it is cut off.
+// gzerror prefixes the file's name, which our messages already give: it is cut off.
 std::string zlib_error(gzFile file, const std::string& path) {
   int code = Z_OK;
   const char* message = gzerror(file, &code);
@@ -46,6 +48,9 @@ std::string zlib_error(gzFile file, const std::string& path) {
   if (code == Z_ERRNO) return std::strerror(errno);
   std::string text = message ? message : "unknown zlib error";
   if (text.rfind(path + ": ", 0) == 0) text.erase(0, path.size() + 2);
+  // Opened with gzdopen, zlib names the file "<fd:3>".
+  if (size_t end = text.find(">: "); text.rfind("<fd:", 0) == 0 && end != std::string::npos)
+    text.erase(0, end + 3);
   return text;
 }
 
@@ -74,8 +79,16 @@ int64_t read_bytes(gzFile file, const std::string& path, uint8_t* out, int64_t n
 // what: "image", "label" or "" — a word for the messages; want_ndims 0 accepts any
 // (otherwise 3 for images, 1 for labels).
 IdxArray read_checked(const std::string& path, int64_t want_ndims, const char* what) {
-  GzFile file(gzopen(path.c_str(), "rb"));
-  if (!file) fail("idx: ", path, ": cannot open (", std::strerror(errno), ")");
+  // A folder, pipe or device is refused by name before zlib sees it (zlib would
+  // report a folder as "corrupt gzip data (Is a directory)" and block on a FIFO).
+  const int fd = detail::open_regular_file(path, "idx", "an IDX file");
+  struct stat st {};
+  const bool sized = ::fstat(fd, &st) == 0;
+  GzFile file(gzdopen(fd, "rb"));
+  if (!file) {
+    ::close(fd);
+    fail("idx: ", path, ": cannot open (", std::strerror(errno), ")");
+  }
   std::string error;
 
   uint8_t magic[4];
@@ -127,12 +140,11 @@ IdxArray read_checked(const std::string& path, int64_t want_ndims, const char* w
 
   // A plain file's length is known before reading: check it first.
   if (gzdirect(file.get())) {
-    std::error_code ec;
-    auto size = static_cast<int64_t>(std::filesystem::file_size(path, ec));
-    if (!ec && size != header_bytes + count)
+    auto size = static_cast<int64_t>(st.st_size);
+    if (sized && size != header_bytes + count)
       fail("idx: ", path, ": expected ", count, " bytes of ", data_words, " (", Shape(out.dims),
            ") after the ", header_bytes, "-byte header, file has ", size - header_bytes);
-    if (!ec) out.bytes.reserve(static_cast<size_t>(count));  // the size is checked: one allocation
+    if (sized) out.bytes.reserve(static_cast<size_t>(count));  // the size is checked: one allocation
   }
 
   // Until the bytes arrive, the header's count is only a claim: a 30-byte gzip

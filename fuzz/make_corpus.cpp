@@ -131,6 +131,21 @@ void ops_corpus() {
     }
 }
 
+// fuzz_checkpoint_struct: bytes a FuzzedDataProvider reads; its whole-number choices come
+// from the end (the last byte picks the mode, the one before the optimizer), so each seed
+// ends with a different mode and set-up and its middle drives the mutations.
+void checkpoint_struct_corpus() {
+  std::mt19937 random(2);
+  for (int mode = 0; mode < 16; ++mode) {
+    Bytes b;
+    const int n = 48 + static_cast<int>(random() % 80);
+    for (int k = 0; k < n; ++k) b += static_cast<char>(random() % 256);
+    b += static_cast<char>(mode % 7);  // the optimizer set-up
+    b += static_cast<char>(mode);
+    put("checkpoint_struct", "mode" + std::to_string(mode), b);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -143,5 +158,6 @@ int main(int argc, char** argv) {
   mnist_corpus();
   safetensors_corpus();
   ops_corpus();
+  checkpoint_struct_corpus();
   std::cout << "make_fuzz_corpus: wrote the seeds under " << root << "\n";
 }

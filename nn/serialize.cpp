@@ -17,7 +17,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <set>
 
@@ -25,6 +24,8 @@
 
 #include "core/error.h"
 #include "core/grad_mode.h"
+#include "core/input_file.h"
+#include "core/json_guard.hpp"
 
 namespace ember::nn {
 namespace {
@@ -67,7 +68,7 @@ void fsync_dir(const std::filesystem::path& dir) {
 
 std::string join_names(const std::vector<std::string>& names, size_t limit = 8) {
   std::string out;
-  for (size_t i = 0; i < names.size() && i < limit; ++i) out += (i ? ", " : "") + names[i];
+  for (size_t i = 0; i < names.size() && i < limit; ++i) out += (i ? ", " : "") + detail::printable(names[i]);
   if (names.size() > limit) out += ", … (" + std::to_string(names.size()) + " in all)";
   return out;
 }
@@ -83,14 +84,27 @@ int64_t dtype_size(const std::string& dtype) {
 }  // namespace
 
 void write_safetensors(const std::string& path, const NamedTensors& tensors, const Metadata& metadata) {
+  // The header is JSON, whose strings are UTF-8: anything else would make dump() throw
+  // nlohmann's type_error, or (on the reading side) a file no tool reads.
+  for (const auto& [key, value] : metadata) {
+    if (auto at = detail::invalid_utf8_at(key))
+      fail("save: ", path, ": metadata key '", detail::printable(key), "' is not valid UTF-8 (byte ", *at,
+           ")");
+    if (auto at = detail::invalid_utf8_at(value))
+      fail("save: ", path, ": metadata value of '", detail::printable(key), "' is not valid UTF-8 (byte ",
+           *at, ": '", detail::printable(value), "')");
+  }
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   std::set<std::string> seen;
   uint64_t offset = 0;
   for (const auto& [name, t] : tensors) {
-    if (name.empty() || name == "__metadata__") fail("save: ", path, ": invalid tensor name '", name, "'");
-    if (!seen.insert(name).second) fail("save: ", path, ": tensor name '", name, "' appears twice");
-    if (!t.defined()) fail("save: ", path, ": tensor '", name, "' is undefined");
+    const std::string shown = detail::printable(name);
+    if (name.empty() || name == "__metadata__") fail("save: ", path, ": invalid tensor name '", shown, "'");
+    if (auto at = detail::invalid_utf8_at(name))
+      fail("save: ", path, ": tensor name '", shown, "' is not valid UTF-8 (byte ", *at, ")");
+    if (!seen.insert(name).second) fail("save: ", path, ": tensor name '", shown, "' appears twice");
+    if (!t.defined()) fail("save: ", path, ": tensor '", shown, "' is undefined");
     uint64_t bytes = static_cast<uint64_t>(t.numel()) * sizeof(float);
     header[name] = {{"dtype", "F32"}, {"shape", t.shape()}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
@@ -128,17 +142,8 @@ void write_safetensors(const std::string& path, const NamedTensors& tensors, con
 }
 
 SafetensorsFile read_safetensors(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) fail("load: ", path, ": is a folder, not a safetensors file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("load: ", path, ": cannot open the file: ", std::strerror(errno));
-  std::string bytes;
-  try {  // libstdc++ reports some read errors by throwing from the stream buffer
-    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  } catch (const std::exception& e) {
-    fail("load: ", path, ": read error: ", e.what());
-  }
-  if (in.bad()) fail("load: ", path, ": read error");
+  const std::string bytes =
+      detail::read_regular_file(path, "load", "a safetensors file", std::numeric_limits<uint64_t>::max());
   uint64_t size = bytes.size();
   if (size < 8)
     fail("load: ", path, ": file is truncated (", size,
@@ -152,9 +157,8 @@ SafetensorsFile read_safetensors(const std::string& path) {
   std::string_view text(bytes.data() + 8, n);
   if (text.empty() || text.front() != '{')
     fail("load: ", path, ": the header does not start with '{' (not a safetensors file)");
-  nlohmann::json header = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (header.is_discarded() || !header.is_object())
-    fail("load: ", path, ": the header is not a valid JSON object");
+  nlohmann::json header = detail::parse_json(text, "load: " + path, "the header");
+  if (!header.is_object()) fail("load: ", path, ": the header is not a JSON object");
   uint64_t data_size = size - 8 - n;
   const char* data = bytes.data() + 8 + n;
 
@@ -169,30 +173,32 @@ SafetensorsFile read_safetensors(const std::string& path) {
     if (name == "__metadata__") {
       if (!value.is_object()) fail("load: ", path, ": __metadata__ is not an object of strings");
       for (auto& [k, v] : value.items()) {
-        if (!v.is_string()) fail("load: ", path, ": __metadata__ value of '", k, "' is not a string");
+        if (!v.is_string())
+          fail("load: ", path, ": __metadata__ value of '", detail::printable(k), "' is not a string");
         file.metadata[k] = v.get<std::string>();
       }
       continue;
     }
     // An init-capture: clang before 16 cannot capture a structured binding.
     auto bad = [&, &name = name](const auto&... what) {
-      fail("load: ", path, ": tensor '", name, "': ", what...);
+      fail("load: ", path, ": tensor '", detail::printable(name), "': ", what...);
     };
     if (!value.is_object()) bad("its header entry is not an object");
     if (!value.contains("dtype") || !value["dtype"].is_string()) bad("missing or invalid dtype");
     std::string dtype = value["dtype"].get<std::string>();
     int64_t item = dtype_size(dtype);
-    if (item < 0) bad("unknown dtype '", dtype, "'");
+    if (item < 0) bad("unknown dtype '", detail::printable(dtype), "'");
     if (dtype != "F32") bad("dtype ", dtype, " is not supported (ember reads F32 only)");
     if (!value.contains("shape") || !value["shape"].is_array()) bad("missing or invalid shape");
     Entry e{name, {}, 0, 0};
     uint64_t numel = 1;
     for (auto& d : value["shape"]) {
-      if (!d.is_number_unsigned()) bad("shape has a size that is not a non-negative integer: ", d.dump());
+      if (!d.is_number_unsigned())
+        bad("shape has a size that is not a non-negative integer: ", detail::json_excerpt(d));
       uint64_t s = d.get<uint64_t>();
       if (s > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ||
           (s != 0 && numel > std::numeric_limits<uint64_t>::max() / 4 / s))
-        bad("shape ", value["shape"].dump(), " is too large");
+        bad("shape ", detail::json_excerpt(value["shape"]), " is too large");
       numel *= s;
       e.shape.push_back(static_cast<int64_t>(s));
     }
@@ -218,11 +224,13 @@ SafetensorsFile read_safetensors(const std::string& path) {
   for (size_t i = 0; i < entries.size(); ++i) {
     const Entry& e = entries[i];
     if (e.begin < expected)
-      fail("load: ", path, ": tensors '", entries[i - 1].name, "' and '", e.name, "' overlap (bytes [",
-           e.begin, ", ", expected, ") of the data are claimed by both)");
+      fail("load: ", path, ": tensors '", detail::printable(entries[i - 1].name), "' and '",
+           detail::printable(e.name), "' overlap (bytes [", e.begin, ", ", expected,
+           ") of the data are claimed by both)");
     if (e.begin > expected)
       fail("load: ", path, ": bytes [", expected, ", ", e.begin,
-           ") of the data belong to no tensor (before '", e.name, "'); the header is inconsistent");
+           ") of the data belong to no tensor (before '", detail::printable(e.name),
+           "'); the header is inconsistent");
     expected = e.end;
   }
   if (expected != data_size)
@@ -288,7 +296,8 @@ void load(Module& module, const std::string& path) {
 
 const std::string& MetadataReader::text(const std::string& key) const {
   auto it = metadata.find(key);
-  if (it == metadata.end()) fail(context, ": metadata '", key, "' is missing", missing_hint);
+  if (it == metadata.end())
+    fail(context, ": metadata '", detail::printable(key), "' is missing", missing_hint);
   return it->second;
 }
 
@@ -297,7 +306,8 @@ int64_t MetadataReader::integer(const std::string& key) const {
   int64_t v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || end != s.data() + s.size())
-    fail(context, ": metadata '", key, "' = '", s, "' is not an integer");
+    fail(context, ": metadata '", detail::printable(key), "' = '", detail::printable(s),
+         "' is not an integer");
   return v;
 }
 
@@ -306,7 +316,7 @@ double MetadataReader::real(const std::string& key) const {
   char* end = nullptr;
   double v = std::strtod(s.c_str(), &end);  // strtod, not from_chars: it also reads "%a" hex floats
   if (s.empty() || end != s.c_str() + s.size())
-    fail(context, ": metadata '", key, "' = '", s, "' is not a number");
+    fail(context, ": metadata '", detail::printable(key), "' = '", detail::printable(s), "' is not a number");
   return v;
 }
 

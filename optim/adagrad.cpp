@@ -53,4 +53,8 @@ void Adagrad::step() {
   }
 }
 
+std::optional<std::vector<StateSpec>> Adagrad::state_spec() const {
+  return std::vector<StateSpec>{{"sum", true, true}};  // created by the constructor
+}
+
 }  // namespace ember::optim

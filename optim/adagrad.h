@@ -23,6 +23,7 @@ class Adagrad : public Optimizer {
  public:
   Adagrad(std::vector<Tensor> params, AdagradOptions options = {});
   void step() override;
+  std::optional<std::vector<StateSpec>> state_spec() const override;
   const AdagradOptions& options() const { return options_; }
 
  private:

@@ -100,4 +100,10 @@ void Adam::step() {
   }
 }
 
+std::optional<std::vector<StateSpec>> Adam::state_spec() const {
+  std::vector<StateSpec> spec{{"exp_avg"}, {"exp_avg_sq", false, true}};
+  if (options_.amsgrad) spec.push_back({"max_exp_avg_sq", false, true});
+  return spec;
+}
+
 }  // namespace ember::optim

@@ -37,6 +37,7 @@ class Adam : public Optimizer {
  public:
   Adam(std::vector<Tensor> params, AdamOptions options = {});
   void step() override;
+  std::optional<std::vector<StateSpec>> state_spec() const override;
   const AdamOptions& options() const { return options_; }
 
  protected:

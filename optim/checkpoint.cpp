@@ -6,12 +6,14 @@
 #include "optim/checkpoint.h"
 
 #include <charconv>
+#include <cmath>
 #include <set>
 #include <utility>
 #include <vector>
 
 #include "core/error.h"
 #include "core/random.h"
+#include "core/untrusted_text.h"
 
 namespace ember::optim {
 namespace {
@@ -66,7 +68,8 @@ SavedState parse_state(const nn::NamedTensors& tensors, const nn::MetadataReader
                        const Optimizer& optimizer, const LRScheduler* scheduler, bool check_rng) {
   const std::string& where = r.context;
   if (r.text("optimizer") != optimizer.name())
-    fail(where, ": the file holds ", r.text("optimizer"), " state but the optimizer is ", optimizer.name());
+    fail(where, ": the file holds ", detail::printable(r.text("optimizer")), " state but the optimizer is ",
+         optimizer.name());
   size_t n = optimizer.params().size();
   if (r.integer("num_params") != static_cast<int64_t>(n))
     fail(where, ": the file has state for ", r.integer("num_params"), " parameters but the optimizer has ",
@@ -82,10 +85,10 @@ SavedState parse_state(const nn::NamedTensors& tensors, const nn::MetadataReader
       auto [end, ec] = std::from_chars(name.data() + 6, name.data() + dot, i);
       ok = ec == std::errc() && end == name.data() + dot && i < n;
     }
-    if (!ok) fail(where, ": unexpected tensor '", name, "'");
+    if (!ok) fail(where, ": unexpected tensor '", detail::printable(name), "'");
     if (t.shape() != optimizer.params()[i].shape())
-      fail(where, ": tensor '", name, "' has shape ", t.shape(), " but parameter ", i, " has shape ",
-           optimizer.params()[i].shape());
+      fail(where, ": tensor '", detail::printable(name), "' has shape ", t.shape(), " but parameter ", i,
+           " has shape ", optimizer.params()[i].shape());
     s.params[i].tensors[name.substr(dot + 1)] = t;
   }
   s.lr = r.real("lr");
@@ -94,7 +97,7 @@ SavedState parse_state(const nn::NamedTensors& tensors, const nn::MetadataReader
     if (!r.metadata.count("scheduler"))
       fail(where, ": a scheduler was given but the file has no scheduler state");
     if (r.text("scheduler") != scheduler->name())
-      fail(where, ": the file holds ", r.text("scheduler"), " state but the scheduler is ",
+      fail(where, ": the file holds ", detail::printable(r.text("scheduler")), " state but the scheduler is ",
            scheduler->name());
     s.scheduler = {r.integer("scheduler.last_epoch"), r.integer("scheduler.step_count"),
                    r.real("scheduler.base_lr"), r.real("scheduler.last_lr")};
@@ -107,13 +110,24 @@ SavedState parse_state(const nn::NamedTensors& tensors, const nn::MetadataReader
       fail(where, ": metadata 'rng': ", e.what());
     }
   }
-  // What Optimizer::set_state, set_lr and LRScheduler::set_state would refuse, refused now.
-  if (!(s.lr >= 0)) fail(where, ": invalid lr ", s.lr);
+  // What Optimizer::set_state, set_lr and LRScheduler::set_state would refuse, refused now, and
+  // more: every buffer the optimizer's step reads (Adam without exp_avg_sq would step from
+  // garbage), and finite rates — an infinite lr is accepted by set_lr but no run reaches one.
+  auto check_rate = [&](const char* key, double v) {
+    if (!(v >= 0) || !std::isfinite(v))
+      fail(where, ": metadata '", key, "' = ", v, " is not a learning rate (it must be finite and >= 0)");
+  };
+  check_rate("lr", s.lr);
+  if (s.epoch < 0) fail(where, ": metadata 'epoch' = ", s.epoch, " is negative");
   const LRScheduler::State& c = s.scheduler;
-  if (scheduler && (c.last_epoch < 0 || c.step_count < 0 || !(c.last_lr >= 0) || !(c.base_lr >= 0)))
-    fail(where, ": invalid scheduler state");
-  for (const auto& p : s.params)
-    if (p.step < 0) fail(where, ": negative step count");
+  if (scheduler) {
+    if (c.last_epoch < 0 || c.step_count < 0 || c.last_epoch > kMaxStepCount || c.step_count > kMaxStepCount)
+      fail(where, ": invalid scheduler state (scheduler.last_epoch=", c.last_epoch,
+           ", scheduler.step_count=", c.step_count, "; both must be in 0..2^53)");
+    check_rate("scheduler.base_lr", c.base_lr);
+    check_rate("scheduler.last_lr", c.last_lr);
+  }
+  optimizer.check_state(s.params, where);
   return s;
 }
 
@@ -138,7 +152,7 @@ int64_t load_state(Optimizer& optimizer, const std::string& path, LRScheduler* s
   nn::SafetensorsFile file = nn::read_safetensors(path);
   nn::MetadataReader r{file.metadata, "load_state: " + path, " (not an ember optimizer state file?)"};
   if (r.text("format") != kStateFormat)
-    fail(r.context, ": format '", r.text("format"), "' is not ", kStateFormat);
+    fail(r.context, ": format '", detail::printable(r.text("format")), "' is not ", kStateFormat);
   SavedState state = parse_state(file.tensors, r, optimizer, scheduler, restore_rng);
   int64_t epoch = state.epoch;
   apply_state(std::move(state), optimizer, scheduler, restore_rng);
@@ -147,11 +161,19 @@ int64_t load_state(Optimizer& optimizer, const std::string& path, LRScheduler* s
 
 void save_checkpoint(const std::string& path, const nn::Module& model, const Optimizer& optimizer,
                      const LRScheduler* scheduler, int64_t epoch, const nn::Metadata& extra) {
-  for (const auto& [key, value] : extra)
+  for (const auto& [key, value] : extra) {
     if (is_own_key(key))
       fail("save_checkpoint: ", path, ": extra metadata key '", key,
            "' is one of the checkpoint's own (format, optimizer, num_params, lr, epoch, rng, scheduler, "
            "step.*, scheduler.*)");
+    // Metadata is JSON text: checked here so that the message names the call the user made.
+    if (auto at = detail::invalid_utf8_at(key))
+      fail("save_checkpoint: ", path, ": extra metadata key '", detail::printable(key),
+           "' is not valid UTF-8 (byte ", *at, ")");
+    if (auto at = detail::invalid_utf8_at(value))
+      fail("save_checkpoint: ", path, ": extra metadata value of '", key, "' is not valid UTF-8 (byte ", *at,
+           ": '", detail::printable(value), "')");
+  }
   nn::NamedTensors tensors;
   for (const auto& [name, t] : model.named_parameters()) tensors.emplace_back(kModelPrefix + name, t);
   for (const auto& [name, t] : model.named_buffers()) tensors.emplace_back(kModelPrefix + name, t);
@@ -166,7 +188,7 @@ int64_t load_checkpoint(const std::string& path, nn::Module& model, Optimizer& o
   nn::SafetensorsFile file = nn::read_safetensors(path);
   nn::MetadataReader r{file.metadata, "load_checkpoint: " + path, " (not an ember checkpoint?)"};
   if (r.text("format") != kCheckpointFormat)
-    fail(r.context, ": format '", r.text("format"), "' is not ", kCheckpointFormat,
+    fail(r.context, ": format '", detail::printable(r.text("format")), "' is not ", kCheckpointFormat,
          r.text("format") == kStateFormat ? " (it is optimizer state from save_state: use load_state)" : "");
   nn::NamedTensors model_part, state_part;
   for (const auto& named : file.tensors)

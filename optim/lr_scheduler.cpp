@@ -20,7 +20,8 @@ void LRScheduler::step() {
 }
 
 void LRScheduler::set_state(const State& state) {
-  if (state.last_epoch < 0 || state.step_count < 0 || !(state.last_lr >= 0) || !(state.base_lr >= 0))
+  if (state.last_epoch < 0 || state.step_count < 0 || state.last_epoch > kMaxStepCount ||
+      state.step_count > kMaxStepCount || !(state.last_lr >= 0) || !(state.base_lr >= 0))
     fail(name_, ": invalid scheduler state (last_epoch=", state.last_epoch, ", step_count=", state.step_count,
          ", base_lr=", state.base_lr, ", last_lr=", state.last_lr, ")");
   last_epoch_ = state.last_epoch;

@@ -1,9 +1,11 @@
 #include "optim/optimizer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
 #include "core/error.h"
+#include "core/untrusted_text.h"
 
 namespace ember::optim {
 
@@ -48,16 +50,50 @@ bool Optimizer::has_buffer(size_t i, const std::string& name) const {
 }
 
 void Optimizer::set_state(std::vector<ParamState> state) {
-  if (state.size() != params_.size())
-    fail(name_, ": state has ", state.size(), " parameters but the optimizer has ", params_.size());
-  for (size_t i = 0; i < state.size(); ++i) {
-    if (state[i].step < 0) fail(name_, ": parameter ", i, " has a negative step count ", state[i].step);
-    for (const auto& [n, t] : state[i].tensors)
-      if (!t.defined() || t.shape() != params_[i].shape())
-        fail(name_, ": state '", n, "' of parameter ", i, " has shape ", t.defined() ? t.shape() : Shape{},
-             " but the parameter has shape ", params_[i].shape());
-  }
+  check_state(state, name_);
   state_ = std::move(state);
+}
+
+void Optimizer::check_state(const std::vector<ParamState>& state, const std::string& where) const {
+  if (state.size() != params_.size())
+    fail(where, ": state has ", state.size(), " parameters but the optimizer has ", params_.size());
+  const std::optional<std::vector<StateSpec>> spec = state_spec();
+  std::string kept;  // "exp_avg, exp_avg_sq", for the messages
+  if (spec)
+    for (const StateSpec& s : *spec) kept += (kept.empty() ? "" : ", ") + s.name;
+  if (kept.empty()) kept = "no state tensors";
+  for (size_t i = 0; i < state.size(); ++i) {
+    const ParamState& p = state[i];
+    if (p.step < 0) fail(where, ": parameter ", i, " has a negative step count ", p.step);
+    if (p.step > kMaxStepCount)
+      fail(where, ": parameter ", i, " has a step count of ", p.step, ", more than any run takes (2^53)");
+    for (const auto& [n, t] : p.tensors) {
+      if (spec &&
+          std::none_of(spec->begin(), spec->end(), [&n = n](const StateSpec& s) { return s.name == n; }))
+        fail(where, ": parameter ", i, " has state '", detail::printable(n), "', which ", name_,
+             " with these options does not keep (it keeps ", kept, ")");
+      if (!t.defined() || t.shape() != params_[i].shape())
+        fail(where, ": state '", detail::printable(n), "' of parameter ", i, " has shape ",
+             t.defined() ? t.shape() : Shape{}, " but the parameter has shape ", params_[i].shape());
+    }
+    if (!spec) continue;
+    for (const StateSpec& s : *spec) {
+      auto it = p.tensors.find(s.name);
+      if (it == p.tensors.end()) {
+        if (s.from_start || p.step > 0)
+          fail(where, ": state '", s.name, "' of parameter ", i, " is missing (", name_, " keeps ", kept,
+               s.from_start ? " from the start" : " once a parameter has taken a step",
+               "; this one has taken ", p.step, ")");
+        continue;
+      }
+      if (!s.non_negative) continue;
+      const float* v = it->second.data();
+      for (int64_t k = 0; k < it->second.numel(); ++k)
+        if (v[k] < 0)
+          fail(where, ": state '", s.name, "' of parameter ", i, " has a negative value ", v[k], " at index ",
+               k, " (it is a sum of squares)");
+    }
+  }
 }
 
 }  // namespace ember::optim

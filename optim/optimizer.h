@@ -11,12 +11,25 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/tensor.h"
 
 namespace ember::optim {
+
+/// The largest step count (of a parameter, or a scheduler's epoch and step count) a state may
+/// hold: no run takes 2^53 steps; up to it a count is exact as the double the bias corrections
+/// use, and the next step can still count (INT64_MAX + 1 would overflow).
+constexpr int64_t kMaxStepCount = int64_t{1} << 53;
+
+/// A state tensor an optimizer keeps per parameter (with its current options).
+struct StateSpec {
+  std::string name;           ///< "exp_avg_sq"
+  bool from_start = false;    ///< present before any step (Adagrad's sum); otherwise once step > 0
+  bool non_negative = false;  ///< a sum or average of squares: a negative value is not a state
+};
 
 /// What an optimizer remembers about one parameter between steps.
 struct ParamState {
@@ -46,8 +59,17 @@ class Optimizer {
 
   /// Per-parameter state, in the order of params() (for checkpoints).
   const std::vector<ParamState>& state() const { return state_; }
-  /// Replaces the state after checking it fits the parameters (names and shapes).
+  /// Replaces the state after check_state.
   void set_state(std::vector<ParamState> state);
+  /// Throws ember::Error "<where>: …" unless `state` is one this optimizer could have
+  /// reached: a state per parameter, step counts >= 0, every tensor of state_spec()
+  /// present once a parameter has stepped (and none other), shaped like the parameter,
+  /// sums of squares not negative. A step reading a missing or foreign buffer would
+  /// silently compute garbage, so a checkpoint is held to this before it is applied.
+  void check_state(const std::vector<ParamState>& state, const std::string& where) const;
+  /// The state tensors step() reads with the current options; nullopt (the default,
+  /// for optimizers that do not say) checks only shapes.
+  virtual std::optional<std::vector<StateSpec>> state_spec() const { return std::nullopt; }
 
  protected:
   /// The named state tensor of parameter i, created zero-filled (like the param) on first use.

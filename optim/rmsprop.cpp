@@ -140,4 +140,11 @@ void RMSprop::step() {
   }
 }
 
+std::optional<std::vector<StateSpec>> RMSprop::state_spec() const {
+  std::vector<StateSpec> spec{{"square_avg", false, true}};
+  if (options_.centered) spec.push_back({"grad_avg"});
+  if (options_.momentum > 0.0f) spec.push_back({"momentum_buffer"});
+  return spec;
+}
+
 }  // namespace ember::optim

@@ -24,6 +24,7 @@ class RMSprop : public Optimizer {
  public:
   RMSprop(std::vector<Tensor> params, RMSpropOptions options = {});
   void step() override;
+  std::optional<std::vector<StateSpec>> state_spec() const override;
   const RMSpropOptions& options() const { return options_; }
 
  private:

@@ -72,4 +72,9 @@ void SGD::step() {
   }
 }
 
+std::optional<std::vector<StateSpec>> SGD::state_spec() const {
+  if (options_.momentum == 0.0f) return std::vector<StateSpec>{};
+  return std::vector<StateSpec>{{"momentum_buffer"}};
+}
+
 }  // namespace ember::optim

@@ -26,6 +26,7 @@ class SGD : public Optimizer {
  public:
   SGD(std::vector<Tensor> params, SGDOptions options);
   void step() override;
+  std::optional<std::vector<StateSpec>> state_spec() const override;
   const SGDOptions& options() const { return options_; }
 
  private:

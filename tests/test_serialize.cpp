@@ -163,7 +163,7 @@ TEST_F(Serialize, EveryCorruptFileIsAClearErrorAndLeavesTheModelUnchanged) {
       {"data cut", good.substr(0, good.size() - 4), "go past the end of the data"},
       {"huge header length", std::string("\xff\xff\xff\xff\xff\xff\xff\x7f", 8) + "{}",
        "is larger than the rest"},
-      {"not json", raw_file("{this is not json}", data24 + data8), "not a valid JSON object"},
+      {"not json", raw_file("{this is not json}", data24 + data8), "the header is not valid JSON ("},
       {"not an object", raw_file("[1, 2, 3]", ""), "does not start with '{'"},
       {"missing tensor", raw_file("{" + w + "}", data24), "tensor bias is missing from the file"},
       {"extra tensor",
