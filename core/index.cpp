@@ -90,6 +90,7 @@ Tensor one_hot(const Tensor& index, int64_t num_classes) {
   if (num_classes <= 0) fail("one_hot: num_classes must be positive, got ", num_classes);
   Shape shape = index.shape();
   shape.push_back(num_classes);
+  checked_numel(shape, "one_hot");  // a huge num_classes is refused by name, not as "empty"
   Tensor y = zeros(shape);
   for (int64_t k = 0; k < index.numel(); ++k)
     y.data()[k * num_classes + checked_index(index.data()[k], num_classes, "one_hot")] = 1.0f;

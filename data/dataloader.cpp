@@ -34,7 +34,7 @@ DataLoader::DataLoader(Dataset dataset, int64_t batch_size, bool shuffle, uint64
       shuffle_(shuffle),
       seed_(seed),
       drop_last_(drop_last) {
-  validate(dataset_);
+  validate(dataset_, "DataLoader");
   if (batch_size <= 0) fail("DataLoader: batch_size must be positive, got ", batch_size);
   set_epoch(0);
 }

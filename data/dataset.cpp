@@ -31,7 +31,7 @@ std::vector<int64_t> permutation(int64_t n, uint64_t seed) {
 }
 
 Dataset subset(const Dataset& d, const std::vector<int64_t>& indices, const std::string& name) {
-  validate(d);  // a 0-dim or short tensor would be read past its end below
+  validate(d, "subset");  // a 0-dim or short tensor would be read past its end below
   Dataset out{name.empty() ? d.name : name, {}, {}, d.class_names, d.num_classes};
   Shape in_shape = d.inputs.shape(), target_shape = d.targets.shape();
   in_shape[0] = target_shape[0] = static_cast<int64_t>(indices.size());
@@ -48,7 +48,7 @@ Dataset subset(const Dataset& d, const std::vector<int64_t>& indices, const std:
 }
 
 DatasetSplit train_test_split(const Dataset& d, int64_t test_size, uint64_t seed) {
-  validate(d);
+  validate(d, "train_test_split");
   const int64_t n = d.size();
   if (test_size < 0 || test_size > n)
     fail("train_test_split: test_size ", test_size, " is not within 0..", n, " (the size of ", d.name, ")");
@@ -58,7 +58,7 @@ DatasetSplit train_test_split(const Dataset& d, int64_t test_size, uint64_t seed
 }
 
 std::vector<int64_t> class_counts(const Dataset& d) {
-  validate(d);
+  validate(d, "class_counts");
   if (!d.is_classification())
     fail("class_counts: dataset ", d.name, " has no classes (num_classes 0: a regression dataset)");
   std::vector<int64_t> counts(static_cast<size_t>(d.num_classes), 0);
@@ -67,28 +67,27 @@ std::vector<int64_t> class_counts(const Dataset& d) {
   return counts;
 }
 
-void validate(const Dataset& d) {
+void validate(const Dataset& d, std::string_view caller) {
+  const std::string who = (caller.empty() ? "" : std::string(caller) + ": ") + "dataset " + d.name;
   if (!d.inputs.defined() || d.inputs.dim() != 2)
-    fail("dataset ", d.name, ": inputs must be a tensor [N, D]",
+    fail(who, ": inputs must be a tensor [N, D]",
          d.inputs.defined() ? detail::cat(", got ", d.inputs.shape()) : std::string(", got none"));
   if (!d.targets.defined() || d.targets.dim() < 1 || d.targets.size(0) != d.inputs.size(0))
-    fail("dataset ", d.name, ": targets must have one row per input (inputs ", d.inputs.shape(), ", targets ",
+    fail(who, ": targets must have one row per input (inputs ", d.inputs.shape(), ", targets ",
          d.targets.defined() ? d.targets.shape() : Shape{}, ")");
-  if (d.num_classes < 0) fail("dataset ", d.name, ": num_classes is negative (", d.num_classes, ")");
+  if (d.num_classes < 0) fail(who, ": num_classes is negative (", d.num_classes, ")");
   if (d.num_classes == 0) return;
-  if (d.targets.dim() != 1)
-    fail("dataset ", d.name, ": class targets must be a tensor [N], got ", d.targets.shape());
+  if (d.targets.dim() != 1) fail(who, ": class targets must be a tensor [N], got ", d.targets.shape());
   if (!d.class_names.empty() && static_cast<int64_t>(d.class_names.size()) != d.num_classes)
-    fail("dataset ", d.name, ": ", d.class_names.size(), " class names for ", d.num_classes, " classes");
+    fail(who, ": ", d.class_names.size(), " class names for ", d.num_classes, " classes");
   const float* t = d.targets.data();
   for (int64_t i = 0; i < d.size(); ++i)
     if (!(t[i] >= 0) || t[i] >= static_cast<float>(d.num_classes) || t[i] != std::floor(t[i]))
-      fail("dataset ", d.name, ": target ", t[i], " of sample ", i, " is not a class index in 0..",
-           d.num_classes - 1);
+      fail(who, ": target ", t[i], " of sample ", i, " is not a class index in 0..", d.num_classes - 1);
 }
 
 Normalization compute_normalization(const Dataset& d) {
-  validate(d);
+  validate(d, "compute_normalization");
   const float* x = d.inputs.data();
   const int64_t n = d.inputs.numel();
   if (n == 0) fail("compute_normalization: ", d.name, " has no input values");
@@ -102,7 +101,7 @@ Normalization compute_normalization(const Dataset& d) {
 }
 
 void normalize_(Dataset& d, Normalization n) {
-  validate(d);
+  validate(d, "normalize_");
   if (!(n.std > 0) || !std::isfinite(n.std) || !std::isfinite(n.mean))
     fail("normalize_: std must be positive (mean and std finite), got mean=", n.mean, " std=", n.std);
   float* x = d.inputs.data();

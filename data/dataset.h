@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/tensor.h"
@@ -48,8 +49,10 @@ std::vector<int64_t> permutation(int64_t n, uint64_t seed);
 
 /// Checks the invariants (inputs [N, D], targets with the same N rows, class
 /// targets whole numbers in 0..num_classes-1); throws ember::Error naming
-/// `d.name` otherwise. Every helper taking a Dataset calls it first.
-void validate(const Dataset& d);
+/// `d.name` otherwise. Every helper taking a Dataset calls it first, passing
+/// its own name as `caller` so that the message starts with it
+/// ("subset: dataset x: targets must have one row per input …").
+void validate(const Dataset& d, std::string_view caller = {});
 
 // --- normalisation -----------------------------------------------------------
 /// x -> (x - mean) / std, one mean and std for every input value (grey images).

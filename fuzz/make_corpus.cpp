@@ -146,6 +146,21 @@ void checkpoint_struct_corpus() {
   }
 }
 
+// fuzz_api: pool tensors first, then one byte per call choosing the family (0..6) and
+// its arguments; random bytes reach every family, one seed per family leads with it.
+void api_corpus() {
+  std::mt19937 random(2);
+  for (int family = 0; family < 7; ++family)
+    for (int i = 0; i < 4; ++i) {
+      Bytes b;
+      for (int k = 0; k < 12; ++k) b += static_cast<char>(random() % 4);  // three small tensors
+      b += static_cast<char>(family);
+      const int n = 48 + static_cast<int>(random() % 160);
+      for (int k = 0; k < n; ++k) b += static_cast<char>(k % 4 == 0 ? random() % 8 : random() % 256);
+      put("api", "family" + std::to_string(family) + "_" + std::to_string(i), b);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -159,5 +174,6 @@ int main(int argc, char** argv) {
   safetensors_corpus();
   ops_corpus();
   checkpoint_struct_corpus();
+  api_corpus();
   std::cout << "make_fuzz_corpus: wrote the seeds under " << root << "\n";
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 #include "core/error.h"
@@ -89,9 +90,11 @@ double CosineAnnealingLR::get_lr() const {
   constexpr double pi = std::numbers::pi;
   double lr = optimizer_.lr(), T = static_cast<double>(T_max_), t = static_cast<double>(last_epoch_);
   if (last_epoch_ == 0) return lr;
-  // Python's % is never negative for a positive divisor.
-  int64_t period = 2 * T_max_, phase = ((last_epoch_ - 1 - T_max_) % period + period) % period;
-  if (phase == 0) return lr + (base_lr_ - eta_min_) * (1 - std::cos(pi / T)) / 2;
+  // PyTorch's (last_epoch − 1 − T_max) % (2·T_max) == 0, without overflowing int64 where
+  // Python's ints do not: x fits (last_epoch >= 0), and a period past INT64_MAX divides only 0.
+  const int64_t x = last_epoch_ - 1 - T_max_;
+  const bool restart = T_max_ > std::numeric_limits<int64_t>::max() / 2 ? x == 0 : x % (2 * T_max_) == 0;
+  if (restart) return lr + (base_lr_ - eta_min_) * (1 - std::cos(pi / T)) / 2;
   return (1 + std::cos(pi * t / T)) / (1 + std::cos(pi * (t - 1) / T)) * (lr - eta_min_) + eta_min_;
 }
 

@@ -20,10 +20,12 @@ constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 
 TEST(ProbeApi, DataHelpersValidateTheirDataset) {
   data::Dataset d{"x", zeros({3, 2}), scalar_tensor(1), {}, 0};  // 0-d targets: was a SIGSEGV
-  EXPECT_TRUE(ThrowsWith([&] { data::subset(d, {0}); }, {"dataset x", "targets", "inputs [3, 2]"}));
-  EXPECT_TRUE(ThrowsWith([&] { data::train_test_split(d, 1, 0); }, {"dataset x", "targets"}));
-  EXPECT_TRUE(ThrowsWith([&] { data::compute_normalization(d); }, {"dataset x", "targets"}));
-  EXPECT_TRUE(ThrowsWith([&] { data::normalize_(d, {0, 1}); }, {"dataset x", "targets"}));
+  EXPECT_TRUE(ThrowsWith([&] { data::subset(d, {0}); }, {"subset: dataset x", "targets", "inputs [3, 2]"}));
+  EXPECT_TRUE(
+      ThrowsWith([&] { data::train_test_split(d, 1, 0); }, {"train_test_split: dataset x", "targets"}));
+  EXPECT_TRUE(ThrowsWith([&] { data::compute_normalization(d); }, {"compute_normalization: dataset x"}));
+  EXPECT_TRUE(ThrowsWith([&] { data::normalize_(d, {0, 1}); }, {"normalize_: dataset x", "targets"}));
+  EXPECT_TRUE(ThrowsWith([&] { data::class_counts(d); }, {"class_counts: dataset x", "targets"}));
   data::Dataset scalar_inputs{"y", scalar_tensor(1), zeros({3}), {}, 0};
   EXPECT_TRUE(
       ThrowsWith([&] { data::subset(scalar_inputs, {0}); }, {"dataset y", "inputs must be a tensor [N, D]"}));
@@ -34,7 +36,7 @@ TEST(ProbeApi, TargetsWithFewerRowsThanInputsAreRefused) {
   data::Dataset d = data::make_moons(1000);
   d.targets = narrow(d.targets, 0, 0, 999);
   EXPECT_TRUE(ThrowsWith([&] { data::validate(d); }, {"dataset moons", "inputs [1000, 2]", "targets [999]"}));
-  EXPECT_TRUE(ThrowsWith([&] { data::DataLoader(d, 64); }, {"inputs [1000, 2]", "targets [999]"}));
+  EXPECT_TRUE(ThrowsWith([&] { data::DataLoader(d, 64); }, {"DataLoader: dataset moons", "targets [999]"}));
   data::Dataset r = data::make_regression_1d("sine", 1000);
   r.targets = narrow(r.targets, 0, 0, 999);
   EXPECT_TRUE(
@@ -231,4 +233,43 @@ TEST(ProbeApi, LossModulesCheckTheirOptionsAtConstruction) {
   // inf is PyTorch's meaning: smooth_l1 with beta = inf is 0.5·d²/inf = 0.
   nn::SmoothL1Loss wide("sum", INFINITY);
   EXPECT_EQ(wide(ones({3}), zeros({3})).item(), 0.0f);
+}
+
+// --- found by fuzz/fuzz_api.cpp ------------------------------------------------------------------
+
+TEST(ProbeApi, FuzzOneHotWithAHugeNumClassesNamesItself) {
+  // fuzz/corpus/api/regression_one_hot_huge_num_classes: the message blamed "empty".
+  EXPECT_TRUE(ThrowsWith(
+      [] {
+        one_hot(zeros({1, 2}), kMax);
+      },
+      {"one_hot: shape [1, 2, 9223372036854775807]", "more elements than a tensor can hold"}));
+  EXPECT_EQ(one_hot(tensor({1}, {1}), 3).to_vector(), (std::vector<float>{0, 1, 0}));
+}
+
+TEST(ProbeApi, FuzzCosineAnnealingWithAHugeTMaxDoesNotOverflow) {
+  // fuzz/corpus/api/regression_cosine_annealing_huge_t_max: 2·T_max overflowed int64 (UB).
+  for (int64_t t_max : {kHuge, kMax, kMax / 2, kMax / 2 + 1}) {
+    Tensor p = zeros({1}).requires_grad_();
+    optim::SGD opt({p}, {.lr = 0.1f});
+    optim::CosineAnnealingLR sched(opt, t_max, 0.0);
+    for (int s = 0; s < 3; ++s) {
+      sched.step();
+      EXPECT_NEAR(sched.get_last_lr(), double{0.1f}, 1e-12) << t_max;  // torch: 0.1 each step (t ≪ T)
+    }
+  }
+  // An ordinary T_max still restarts where PyTorch does: epoch 2·T_max + 1 after the minimum.
+  Tensor p = zeros({1}).requires_grad_();
+  optim::SGD opt({p}, {.lr = 1.0f});
+  optim::CosineAnnealingLR sched(opt, 2, 0.0);
+  std::vector<double> lrs;
+  for (int s = 0; s < 5; ++s) {
+    sched.step();
+    lrs.push_back(sched.get_last_lr());
+  }
+  EXPECT_NEAR(lrs[0], 0.5, 1e-12);  // torch: 0.5, 0.0, 0.5, 1.0, 0.5
+  EXPECT_NEAR(lrs[1], 0.0, 1e-12);
+  EXPECT_NEAR(lrs[2], 0.5, 1e-12);
+  EXPECT_NEAR(lrs[3], 1.0, 1e-12);
+  EXPECT_NEAR(lrs[4], 0.5, 1e-12);
 }
