@@ -20,15 +20,6 @@ int64_t checked_index(float v, int64_t size, const char* op) {
   return static_cast<int64_t>(v);
 }
 
-// Splits a shape around dim: sizes before (outer) and after (inner).
-void around(const Shape& s, int64_t dim, int64_t& outer, int64_t& inner) {
-  outer = inner = 1;
-  for (int64_t i = 0; i < static_cast<int64_t>(s.size()); ++i) {
-    if (i < dim) outer *= s[i];
-    if (i > dim) inner *= s[i];
-  }
-}
-
 }  // namespace
 
 // out[o][j][i] = x[o][index[o][j][i]][i] around `dim`; the backward adds g back
@@ -41,8 +32,8 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   if (!ok)
     fail("gather: index of shape ", index.shape(), " does not fit input of shape ", x.shape(),
          " (same rank, same sizes except along dim ", dim, ")");
-  int64_t outer, inner, n = x.shape()[dim], m = index.shape()[dim];
-  around(x.shape(), dim, outer, inner);
+  const auto [outer, n, inner] = split_at(x.shape(), dim);
+  const int64_t m = index.shape()[dim];
   std::vector<int64_t> source(index.numel());  // flat position in x of each output element
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t j = 0; j < m; ++j)

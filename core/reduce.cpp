@@ -17,20 +17,6 @@ namespace {
 
 using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-// The sizes before, at and after `dim`.
-struct Around {
-  int64_t outer = 1, n = 1, inner = 1;
-};
-Around around(const Shape& shape, int64_t dim) {
-  Around a;
-  for (int64_t i = 0; i < static_cast<int64_t>(shape.size()); ++i) {
-    if (i < dim) a.outer *= shape[i];
-    if (i == dim) a.n = shape[i];
-    if (i > dim) a.inner *= shape[i];
-  }
-  return a;
-}
-
 Shape keepdim_shape(Shape shape, const std::vector<int64_t>& dims) {
   for (int64_t d : dims) shape[d] = 1;
   return shape;
@@ -84,7 +70,7 @@ float sum_contiguous(const float* x, int64_t n) {
 
 // Sum over one dim, keeping it as size 1. No autograd.
 Tensor sum_one_dim(const Tensor& x, int64_t dim) {
-  Around a = around(x.shape(), dim);
+  DimSplit a = split_at(x.shape(), dim);
   if (a.inner == 1) {  // each slice is contiguous
     Shape shape = x.shape();
     shape[dim] = 1;
@@ -125,7 +111,7 @@ Tensor sum_values(const Tensor& x, const std::vector<int64_t>& dims) {
 template <class Better>
 void arg_extreme(const Tensor& x, int64_t dim, std::vector<int64_t>& index, Tensor& values, const char* op,
                  Better better) {
-  Around a = around(x.shape(), dim);
+  DimSplit a = split_at(x.shape(), dim);
   if (a.n == 0) fail(op, ": cannot reduce over dim ", dim, " of size 0 (shape ", x.shape(), ")");
   index.assign(a.outer * a.inner, 0);
   const float* px = x.data();
@@ -153,7 +139,7 @@ Tensor reduce_extreme(const Tensor& x, int64_t dim, bool keepdim, const char* op
   if (!keepdim) y = y.reshape(dropped_shape(x.shape(), {dim}));  // y is not in a graph yet: a plain reshape
   if (needs_grad(x))
     record(kind, y, {x}, [index, dim, shape = x.shape()](const Tensor& g) {
-      Around a = around(shape, dim);
+      DimSplit a = split_at(shape, dim);
       Tensor gx = zeros(shape);
       for (int64_t o = 0; o < a.outer; ++o)
         for (int64_t i = 0; i < a.inner; ++i)

@@ -63,4 +63,14 @@ std::vector<int64_t> contiguous_strides(const Shape& shape) {
   return strides;
 }
 
+DimSplit split_at(const Shape& shape, int64_t dim) {
+  DimSplit split;
+  for (int64_t i = 0; i < static_cast<int64_t>(shape.size()); ++i) {
+    if (i < dim) split.outer *= shape[i];
+    if (i == dim) split.n = shape[i];
+    if (i > dim) split.inner *= shape[i];
+  }
+  return split;
+}
+
 }  // namespace ember

@@ -31,4 +31,13 @@ int64_t normalize_dim(int64_t dim, int64_t rank, const char* op);
 /// Row-major strides: the distance in elements between neighbours along each dim.
 std::vector<int64_t> contiguous_strides(const Shape& shape);
 
+/// A shape seen around one dim: the sizes before it (outer), at it (n) and
+/// after it (inner), so that element (o, k, i) of a contiguous tensor sits at
+/// (o·n + k)·inner + i. Reductions, softmax, gather and the class losses all
+/// walk a tensor this way.
+struct DimSplit {
+  int64_t outer = 1, n = 1, inner = 1;
+};
+DimSplit split_at(const Shape& shape, int64_t dim);
+
 }  // namespace ember

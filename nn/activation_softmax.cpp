@@ -16,34 +16,20 @@ namespace {
 
 using detail::check_defined;
 
-struct Rows {
-  int64_t outer = 1, size = 1, inner = 1;
-};
-
-Rows rows_along(const Shape& shape, int64_t dim) {
-  Rows r;
-  for (int64_t i = 0; i < static_cast<int64_t>(shape.size()); ++i) {
-    if (i < dim) r.outer *= shape[i];
-    if (i == dim) r.size = shape[i];
-    if (i > dim) r.inner *= shape[i];
-  }
-  return r;
-}
-
 // softmax' (vector-Jacobian product) = y·(g − Σ g·y); log_softmax' = g − e^y·Σ g.
 // softmin = softmax(−x), so its input is negated going in and its gradient coming out.
 Tensor softmax_family(const char* op, NodeKind node, const Tensor& x, int64_t dim, bool log, bool negate) {
   check_defined(x, op);
   int64_t d = normalize_dim(dim, x.dim(), op);
-  Rows r = rows_along(x.shape(), d);
+  DimSplit r = split_at(x.shape(), d);
   Tensor in = negate ? neg(x.detach()) : x;
   Tensor y = Tensor::empty(x.shape());
-  kernels::softmax_forward(log, in.data(), y.data(), r.outer, r.size, r.inner);
+  kernels::softmax_forward(log, in.data(), y.data(), r.outer, r.n, r.inner);
   if (needs_grad(x))
     record(node, y, {x},
            [y = y.detach(), r, log, negate](const Tensor& g) {
              Tensor dx = Tensor::empty(y.shape());
-             kernels::softmax_backward(log, y.data(), g.data(), dx.data(), r.outer, r.size, r.inner);
+             kernels::softmax_backward(log, y.data(), g.data(), dx.data(), r.outer, r.n, r.inner);
              return grads(negate ? neg(dx) : dx);
            },
            {y});
@@ -84,21 +70,21 @@ Tensor glu(const Tensor& x, int64_t dim) {
   check_defined(x, "glu");
   if (x.dim() == 0) fail("glu: needs at least one dim, got a 0-dim tensor");
   int64_t d = normalize_dim(dim, x.dim(), "glu");
-  Rows r = rows_along(x.shape(), d);
-  if (r.size % 2 != 0)
-    fail("glu: halving dimension must be even, but dimension ", d, " is size ", r.size, " (input ", x.shape(),
+  DimSplit r = split_at(x.shape(), d);
+  if (r.n % 2 != 0)
+    fail("glu: halving dimension must be even, but dimension ", d, " is size ", r.n, " (input ", x.shape(),
          ")");
   Shape out_shape = x.shape();
-  out_shape[d] = r.size / 2;
+  out_shape[d] = r.n / 2;
   Tensor y = Tensor::empty(out_shape);
   Tensor s = sigmoid_of(x);
-  kernels::glu_forward(x.data(), s.data(), y.data(), r.outer, r.size / 2, r.inner);
+  kernels::glu_forward(x.data(), s.data(), y.data(), r.outer, r.n / 2, r.inner);
   if (needs_grad(x))
     record({"GluBackward", "y = a sigmoid(b): da = g sigmoid(b), db = g a sigmoid(b) (1 - sigmoid(b))"}, y,
            {x},
            [x = x.detach(), r](const Tensor& g) {
              Tensor dx = Tensor::empty(x.shape()), s = sigmoid_of(x);
-             kernels::glu_backward(x.data(), s.data(), g.data(), dx.data(), r.outer, r.size / 2, r.inner);
+             kernels::glu_backward(x.data(), s.data(), g.data(), dx.data(), r.outer, r.n / 2, r.inner);
              return grads(dx);
            },
            {x});

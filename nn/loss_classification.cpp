@@ -36,12 +36,8 @@ struct ClassLayout {
 ClassLayout class_layout(const char* op, const Tensor& input) {
   if (!input.defined()) fail(op, ": input is undefined");
   if (input.dim() < 1) fail(op, ": input must be [C], [N, C] or [N, C, d1, ...], got shape ", input.shape());
-  ClassLayout l;
-  int64_t class_dim = input.dim() == 1 ? 0 : 1;
-  l.classes = input.size(class_dim);
-  for (int64_t d = 0; d < class_dim; ++d) l.outer *= input.size(d);
-  for (int64_t d = class_dim + 1; d < input.dim(); ++d) l.inner *= input.size(d);
-  return l;
+  const DimSplit split = split_at(input.shape(), input.dim() == 1 ? 0 : 1);
+  return ClassLayout{split.outer, split.n, split.inner};
 }
 
 // The target shape that class indices must have: the input's without the class dim.
