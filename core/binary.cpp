@@ -2,7 +2,7 @@
 // gradient in the output's shape; the engine sums it back to each input's shape.
 #include <cmath>
 
-#include "core/elementwise_op.h"
+#include "core/elementwise.h"
 #include "core/node.h"
 #include "core/ops.h"
 

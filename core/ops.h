@@ -56,8 +56,10 @@ Tensor log(const Tensor& x);
 Tensor log1p(const Tensor& x);
 Tensor sqrt(const Tensor& x);
 Tensor abs(const Tensor& x);  ///< gradient sign(x), 0 at 0
+/// tanh and sigmoid on oneDNN's eltwise primitives; F::tanh and F::sigmoid are these
+/// same functions, reference::tanh and reference::sigmoid the plain formulas.
 Tensor tanh(const Tensor& x);
-Tensor sigmoid(const Tensor& x);  ///< plain logistic, used by the losses; F::sigmoid is the fused one
+Tensor sigmoid(const Tensor& x);  ///< 1 / (1 + e⁻ˣ)
 Tensor erf(const Tensor& x);
 Tensor pow(const Tensor& x, float exponent);
 Tensor pow(float base, const Tensor& x);

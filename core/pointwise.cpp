@@ -3,12 +3,13 @@
 #include <cmath>
 #include <numbers>
 
-#include "core/elementwise_op.h"
+#include "core/elementwise.h"
 #include "core/node.h"
 #include "core/ops.h"
 
 namespace ember {
 
+using detail::eltwise_op;
 using detail::map_values;
 using detail::zip_values;
 
@@ -68,33 +69,19 @@ Tensor abs(const Tensor& x) {
   return y;
 }
 
-// d/dx tanh x = 1 − tanh² x.
+// tanh and sigmoid are one function each: oneDNN's eltwise primitives, whose
+// *_use_dst algorithms make the backward read only the output —
+// tanh' = 1 − y², σ' = y(1 − y). F::tanh and F::sigmoid name these same
+// functions; reference::tanh and reference::sigmoid write the plain formulas.
 Tensor tanh(const Tensor& x) {
-  Tensor y = map_values(x, [](float v) { return std::tanh(v); });
-  if (needs_grad(x))
-    record({"TanhBackward", "y = tanh(x): dx = g * (1 - y^2)"}, y, {x},
-           [y = y.detach()](const Tensor& g) {
-             return grads(zip_values(g, y, "tanh", [](float gv, float yv) { return gv * (1.0f - yv * yv); }));
-           },
-           {y});
-  return y;
+  if (!x.defined()) fail("tanh: the input tensor is undefined");
+  return eltwise_op({"TanhBackward", "y = tanh(x): dx = g * (1 - y^2)"}, x, kernels::Eltwise::tanh_use_dst);
 }
 
-// σ(x) = 1/(1 + e^−x), written so that exp never overflows; σ' = σ(1 − σ).
 Tensor sigmoid(const Tensor& x) {
-  Tensor y = map_values(x, [](float v) {
-    if (v >= 0) return 1.0f / (1.0f + std::exp(-v));
-    float e = std::exp(v);
-    return e / (1.0f + e);
-  });
-  if (needs_grad(x))
-    record(
-        {"SigmoidBackward", "y = sigmoid(x): dx = g * y * (1 - y)"}, y, {x},
-        [y = y.detach()](const Tensor& g) {
-          return grads(zip_values(g, y, "sigmoid", [](float gv, float yv) { return gv * yv * (1.0f - yv); }));
-        },
-        {y});
-  return y;
+  if (!x.defined()) fail("sigmoid: the input tensor is undefined");
+  return eltwise_op({"SigmoidBackward", "y = sigmoid(x): dx = g * y * (1 - y)"}, x,
+                    kernels::Eltwise::logistic_use_dst);
 }
 
 // d/dx erf x = 2/√π · e^(−x²).

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <numeric>
 
-#include "core/elementwise_op.h"
+#include "core/elementwise.h"
 #include "core/kernels/parallel.h"
 #include "core/node.h"
 #include "core/ops.h"

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/ops.h"
 #include "core/tensor.h"
 
 namespace ember::F {
@@ -25,8 +26,8 @@ Tensor hardtanh(const Tensor& x, float min_val = -1.0f, float max_val = 1.0f);  
 Tensor elu(const Tensor& x, float alpha = 1.0f);                                ///< x > 0 ? x : α(eˣ − 1)
 Tensor selu(const Tensor& x);                      ///< λ·elu(x, α), λ ≈ 1.0507, α ≈ 1.6733
 Tensor celu(const Tensor& x, float alpha = 1.0f);  ///< x > 0 ? x : α(e^(x/α) − 1)
-Tensor sigmoid(const Tensor& x);                   ///< 1 / (1 + e⁻ˣ)
-Tensor tanh(const Tensor& x);
+using ember::sigmoid;  ///< 1 / (1 + e⁻ˣ): the one sigmoid, in core (ember::sigmoid, x.sigmoid())
+using ember::tanh;     ///< the one tanh, in core (ember::tanh, x.tanh())
 Tensor logsigmoid(const Tensor& x);   ///< −ln(1 + e⁻ˣ)
 Tensor silu(const Tensor& x);         ///< x·σ(x)
 Tensor mish(const Tensor& x);         ///< x·tanh(ln(1 + eˣ))

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "core/kernels/activation_loops.h"
-#include "core/kernels/eltwise.h"
+#include "core/kernels/onednn_eltwise.h"
 #include "core/kernels/prelu.h"
 #include "core/node.h"
 #include "core/ops.h"

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "core/kernels/activation_loops.h"
-#include "core/kernels/eltwise.h"
+#include "core/kernels/onednn_eltwise.h"
 #include "core/node.h"
 #include "nn/activation.h"
 #include "nn/activation_detail.h"

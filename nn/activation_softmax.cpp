@@ -4,7 +4,7 @@
 // viewed as [outer, size, inner] with the op over the middle; a 0-dim tensor
 // is one row of one element, as in PyTorch.
 #include "core/kernels/activation_loops.h"
-#include "core/kernels/eltwise.h"
+#include "core/kernels/onednn_eltwise.h"
 #include "core/kernels/softmax.h"
 #include "core/node.h"
 #include "core/ops.h"

@@ -9,8 +9,8 @@
 #include <cmath>
 
 #include "core/kernels/activation_loops.h"
-#include "core/kernels/eltwise.h"
 #include "core/kernels/linear.h"
+#include "core/kernels/onednn_eltwise.h"
 #include "core/node.h"
 #include "nn/init.h"
 

@@ -6,44 +6,11 @@
 #include <atomic>
 #include <cmath>
 
+#include "core/kernels/elementwise.h"
 #include "core/kernels/parallel.h"
 
 namespace ember::kernels {
 namespace {
-
-// y[i] = f(x[i]) and dx[i] = f(x[i], dy[i]) in parallel chunks. The pointers
-// and f are copied into locals of the chunk: reached through the closure, they
-// might alias the output, and the compiler would reload them after every
-// store instead of vectorising (prelu with a shared slope ran 30x slower).
-template <class F>
-void map1(const float* x, float* y, int64_t n, F f) {
-  parallel_for(n, [x, y, f](int64_t b, int64_t e) {
-    const float* in = x;
-    float* out = y;
-    F op = f;
-    for (int64_t i = b; i < e; ++i) out[i] = op(in[i]);
-  });
-}
-template <class F>
-void map2(const float* x, const float* dy, float* dx, int64_t n, F f) {
-  parallel_for(n, [x, dy, dx, f](int64_t b, int64_t e) {
-    const float *in = x, *grad = dy;
-    float* out = dx;
-    F op = f;
-    for (int64_t i = b; i < e; ++i) out[i] = op(in[i], grad[i]);
-  });
-}
-
-// out[i] = f(a[i], b[i], out[i]): a two-input update of out, same rules as map2.
-template <class F>
-void map3(const float* a, const float* b, float* out, int64_t n, F f) {
-  parallel_for(n, [a, b, out, f](int64_t begin, int64_t end) {
-    const float *in1 = a, *in2 = b;
-    float* io = out;
-    F op = f;
-    for (int64_t i = begin; i < end; ++i) io[i] = op(in1[i], in2[i], io[i]);
-  });
-}
 
 // Σ term(i) over [0, n): sixteen independent float partial sums per block
 // (the compiler keeps them in vector registers; one double sum would be a
@@ -68,7 +35,7 @@ inline float log1p_small(float u) { return u * (1.0f - u * (0.5f - u * (1.0f / 3
 
 // y[i] = f(x[i]) over chunks, and whether any element satisfied `flag`.
 template <class F, class Flag>
-bool map1_flagged(const float* x, float* y, int64_t n, F f, Flag flag) {
+bool map_flagged(const float* x, float* y, int64_t n, F f, Flag flag) {
   std::atomic<bool> any{false};
   parallel_for(n, [x, y, f, flag, &any](int64_t b, int64_t e) {
     const float* in = x;
@@ -87,29 +54,29 @@ bool map1_flagged(const float* x, float* y, int64_t n, F f, Flag flag) {
 }  // namespace
 
 void relu_forward(const float* x, float* y, int64_t n) {
-  map1(x, y, n, [](float v) { return v < 0.0f ? 0.0f : v; });
+  map_unary(x, y, n, [](float v) { return v < 0.0f ? 0.0f : v; });
 }
 
 void relu_backward(const float* y, const float* dy, float* dx, int64_t n) {
-  map2(y, dy, dx, n, [](float v, float g) { return v <= 0.0f ? 0.0f : g; });
+  map_binary(y, dy, dx, n, [](float v, float g) { return v <= 0.0f ? 0.0f : g; });
 }
 
 void leaky_relu_backward(const float* v, const float* dy, float* dx, int64_t n, float slope) {
-  map2(v, dy, dx, n, [slope](float u, float g) { return u > 0.0f ? g : g * slope; });
+  map_binary(v, dy, dx, n, [slope](float u, float g) { return u > 0.0f ? g : g * slope; });
 }
 
 void hardtanh_backward(const float* x, const float* dy, float* dx, int64_t n, float lo, float hi) {
-  map2(x, dy, dx, n, [lo, hi](float v, float g) { return v <= lo || v >= hi ? 0.0f : g; });
+  map_binary(x, dy, dx, n, [lo, hi](float v, float g) { return v <= lo || v >= hi ? 0.0f : g; });
 }
 
 void hardtanh_forward(const float* x, float* y, int64_t n, float lo, float hi) {
-  map1(x, y, n, [=](float v) { return v < lo ? lo : v > hi ? hi : v; });
+  map_unary(x, y, n, [=](float v) { return v < lo ? lo : v > hi ? hi : v; });
 }
 
 void hardsigmoid_forward(const float* x, float* y, int64_t n) {
   // Selects rather than fmin/fmax, which gcc does not vectorise; NaN fails
   // both comparisons and stays NaN.
-  map1(x, y, n, [](float v) {
+  map_unary(x, y, n, [](float v) {
     float t = v + 3.0f;
     t = t < 0.0f ? 0.0f : t;
     return (t > 6.0f ? 6.0f : t) / 6.0f;
@@ -117,11 +84,11 @@ void hardsigmoid_forward(const float* x, float* y, int64_t n) {
 }
 
 void hardsigmoid_backward(const float* x, const float* dy, float* dx, int64_t n) {
-  map2(x, dy, dx, n, [](float v, float g) { return v > -3.0f && v < 3.0f ? g / 6.0f : 0.0f; });
+  map_binary(x, dy, dx, n, [](float v, float g) { return v > -3.0f && v < 3.0f ? g / 6.0f : 0.0f; });
 }
 
 void hardswish_backward(const float* x, const float* dy, float* dx, int64_t n) {
-  map2(x, dy, dx, n, [](float v, float g) {
+  map_binary(x, dy, dx, n, [](float v, float g) {
     if (std::isnan(v)) return v;
     return v < -3.0f ? 0.0f : v < 3.0f ? g * (v / 3.0f + 0.5f) : g;
   });
@@ -131,15 +98,15 @@ bool softplus_finish(const float* x, float* y, int64_t n, float beta, float thre
   // × 1/β rather than / β: a division per element was most of this loop's
   // time; exact for β = 1, within an ulp otherwise.
   float inv_beta = 1.0f / beta;
-  return map1_flagged(
+  return map_flagged(
       x, y, n, [=](float v, float sp) { return v * beta > threshold ? v : sp * inv_beta; },
       [=](float v) { return v * beta < -5.0f; });
 }
 
 void softplus_tail(const float* x, const float* u, float* y, int64_t n, float beta) {
   float inv_beta = 1.0f / beta;
-  map3(x, u, y, n,
-       [=](float v, float e, float sp) { return v * beta < -5.0f ? log1p_small(e) * inv_beta : sp; });
+  map_update(x, u, y, n,
+             [=](float v, float e, float sp) { return v * beta < -5.0f ? log1p_small(e) * inv_beta : sp; });
 }
 
 bool logsigmoid_needs_tail(const float* x, int64_t n) {
@@ -149,52 +116,52 @@ bool logsigmoid_needs_tail(const float* x, int64_t n) {
 }
 
 void logsigmoid_tail(const float* x, const float* u, float* y, int64_t n) {
-  map3(x, u, y, n, [](float v, float e, float ls) { return v > 5.0f ? -log1p_small(e) : ls; });
+  map_update(x, u, y, n, [](float v, float e, float ls) { return v > 5.0f ? -log1p_small(e) : ls; });
 }
 
 void softplus_backward_finish(const float* x, const float* dy, float* dx, int64_t n, float beta,
                               float threshold) {
-  map3(x, dy, dx, n, [=](float v, float g, float d) { return v * beta > threshold ? g : d; });
+  map_update(x, dy, dx, n, [=](float v, float g, float d) { return v * beta > threshold ? g : d; });
 }
 
 void hardshrink_forward(const float* x, float* y, int64_t n, float lambd) {
-  map1(x, y, n, [=](float v) { return v >= -lambd && v <= lambd ? 0.0f : v; });
+  map_unary(x, y, n, [=](float v) { return v >= -lambd && v <= lambd ? 0.0f : v; });
 }
 
 void softshrink_forward(const float* x, float* y, int64_t n, float lambd) {
   // v − v is 0 for finite v and NaN for NaN, without a branch that stops vectorising.
-  map1(x, y, n, [=](float v) { return v > lambd ? v - lambd : v < -lambd ? v + lambd : v - v; });
+  map_unary(x, y, n, [=](float v) { return v > lambd ? v - lambd : v < -lambd ? v + lambd : v - v; });
 }
 
 void shrink_backward(const float* x, const float* dy, float* dx, int64_t n, float lambd) {
-  map2(x, dy, dx, n, [=](float v, float g) { return v >= -lambd && v <= lambd ? 0.0f : g; });
+  map_binary(x, dy, dx, n, [=](float v, float g) { return v >= -lambd && v <= lambd ? 0.0f : g; });
 }
 
 void threshold_forward(const float* x, float* y, int64_t n, float threshold, float value) {
-  map1(x, y, n, [=](float v) { return v <= threshold ? value : v; });
+  map_unary(x, y, n, [=](float v) { return v <= threshold ? value : v; });
 }
 
 void threshold_backward(const float* x, const float* dy, float* dx, int64_t n, float threshold) {
-  map2(x, dy, dx, n, [=](float v, float g) { return v <= threshold ? 0.0f : g; });
+  map_binary(x, dy, dx, n, [=](float v, float g) { return v <= threshold ? 0.0f : g; });
 }
 
 void softsign_forward(const float* x, float* y, int64_t n) {
-  map1(x, y, n, [](float v) { return v / (1.0f + std::fabs(v)); });
+  map_unary(x, y, n, [](float v) { return v / (1.0f + std::fabs(v)); });
 }
 
 void softsign_backward(const float* x, const float* dy, float* dx, int64_t n) {
-  map2(x, dy, dx, n, [](float v, float g) {
+  map_binary(x, dy, dx, n, [](float v, float g) {
     float d = 1.0f + std::fabs(v);
     return g / (d * d);
   });
 }
 
 void tanhshrink_finish(const float* x, float* t, int64_t n) {
-  map2(x, t, t, n, [](float v, float tv) { return v - tv; });
+  map_binary(x, t, t, n, [](float v, float tv) { return v - tv; });
 }
 
 void tanhshrink_backward_finish(const float* dy, float* t, int64_t n) {
-  map2(dy, t, t, n, [](float g, float tv) { return g * tv * tv; });
+  map_binary(dy, t, t, n, [](float g, float tv) { return g * tv * tv; });
 }
 
 // One outer slice at a time: its a, b and y blocks are contiguous, so the
@@ -245,22 +212,22 @@ void rrelu_forward(const float* x, float* slopes, float* y, int64_t n) {
 }
 
 void prelu_shared_forward(const float* x, float* y, int64_t n, float w) {
-  map1(x, y, n, [w](float v) { return v > 0.0f ? v : w * v; });
+  map_unary(x, y, n, [w](float v) { return v > 0.0f ? v : w * v; });
 }
 
 double prelu_shared_backward(const float* x, const float* dy, float* dx, int64_t n, float w) {
-  map2(x, dy, dx, n, [w](float v, float g) { return v > 0.0f ? g : w * g; });
+  map_binary(x, dy, dx, n, [w](float v, float g) { return v > 0.0f ? g : w * g; });
   // ∂/∂w = Σ x·dy over x <= 0, i.e. Σ min(x, 0)·dy (NaN stays NaN).
   return blocked_sum(n, [=](int64_t i) { return std::min(x[i], 0.0f) * dy[i]; });
 }
 
 void swish_forward(const float* x, const float* s, float* y, int64_t n) {
-  map2(x, s, y, n, [](float v, float sv) { return v * sv; });
+  map_binary(x, s, y, n, [](float v, float sv) { return v * sv; });
 }
 
 void swish_backward(const float* x, const float* s, const float* dy, float* dx, int64_t n, float beta) {
   parallel_for(n, [x, s, dy, dx, beta](int64_t b, int64_t e) {
-    const float *in = x, *sig = s, *grad = dy;  // locals: see map1
+    const float *in = x, *sig = s, *grad = dy;  // locals: see core/kernels/elementwise.h
     float* out = dx;
     for (int64_t i = b; i < e; ++i) out[i] = grad[i] * sig[i] * (1.0f + beta * in[i] * (1.0f - sig[i]));
   });

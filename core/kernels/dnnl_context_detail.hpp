@@ -12,8 +12,9 @@
 // objects are not safe to share while their handles change); the engine is
 // created once and shared, which oneDNN allows.
 //
-// This is a .hpp on purpose: the install rule copies *.h, so this file — the
-// only header that includes dnnl.hpp — never reaches users.
+// Internal to the kernels layer, like every header in core/kernels/: nothing
+// that ember.h reaches includes it (cmake/check_layers.cmake), so it is never
+// installed.
 #pragma once
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -27,10 +28,21 @@
 
 namespace ember::kernels::dnnl_detail {
 
+/// Every kind of primitive ember caches, one value each: keys of two kernels
+/// cannot collide, whatever their other fields.
+enum class PrimitiveKind {
+  eltwise_forward,
+  eltwise_backward,
+  softmax_forward,
+  softmax_backward,
+  prelu_forward,
+  prelu_backward
+};
+
 /// What tells two primitives apart. Floats are compared by value; dims are the
 /// logical shape handed to oneDNN.
 struct PrimitiveKey {
-  int kind = 0;       // which ember kernel (see the Kind enums in the .cpp files)
+  PrimitiveKind kind;
   int algorithm = 0;  // dnnl::algorithm
   float alpha = 0, beta = 0;
   int axis = 0;

@@ -9,8 +9,6 @@ namespace {
 
 using namespace dnnl_detail;
 
-enum Kind { kForward = 21, kBackward = 22 };
-
 dnnl::prelu_forward::primitive_desc forward_pd(const dnnl::memory::desc& data, const dnnl::memory::desc& w) {
   dnnl::prelu_forward::desc d(dnnl::prop_kind::forward_training, data, w);
   return dnnl::prelu_forward::primitive_desc(d, engine());
@@ -21,7 +19,7 @@ dnnl::prelu_forward::primitive_desc forward_pd(const dnnl::memory::desc& data, c
 void prelu_forward(const float* src, const float* weight, float* dst, int64_t batch, int64_t channels,
                    int64_t inner, int64_t weight_channels) {
   if (batch * channels * inner <= 0) return;
-  PrimitiveKey key{kForward, 0, 0, 0, 0, {batch, channels, inner, weight_channels}};
+  PrimitiveKey key{PrimitiveKind::prelu_forward, 0, 0, 0, 0, {batch, channels, inner, weight_channels}};
   CachedPrimitive& p = cached(key, [&] {
     auto md = plain_desc({batch, channels, inner}), wd = plain_desc({1, weight_channels, 1});
     return CachedPrimitive{
@@ -38,7 +36,7 @@ void prelu_backward(const float* src, const float* weight, const float* diff_dst
     for (int64_t c = 0; c < weight_channels; ++c) diff_weight[c] = 0.0f;
     return;
   }
-  PrimitiveKey key{kBackward, 0, 0, 0, 0, {batch, channels, inner, weight_channels}};
+  PrimitiveKey key{PrimitiveKind::prelu_backward, 0, 0, 0, 0, {batch, channels, inner, weight_channels}};
   CachedPrimitive& p = cached(key, [&] {
     auto md = plain_desc({batch, channels, inner}), wd = plain_desc({1, weight_channels, 1});
     dnnl::prelu_backward::desc d(md, wd, md, wd);

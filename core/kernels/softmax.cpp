@@ -12,8 +12,6 @@ namespace {
 using namespace dnnl_detail;
 using dnnl::algorithm;
 
-enum Kind { kForward = 11, kBackward = 12 };
-
 dnnl::softmax_v2_forward::primitive_desc forward_pd(algorithm alg, const dnnl::memory::desc& md) {
   dnnl::softmax_v2_forward::desc d(dnnl::prop_kind::forward_training, alg, md, md, 1);
   return dnnl::softmax_v2_forward::primitive_desc(d, engine());
@@ -31,7 +29,7 @@ void softmax_forward(bool log, const float* src, float* dst, int64_t outer, int6
     return;
   }
   algorithm a = log ? algorithm::softmax_log : algorithm::softmax_accurate;
-  PrimitiveKey key{kForward, static_cast<int>(a), 0, 0, 1, {outer, size, inner}};
+  PrimitiveKey key{PrimitiveKind::softmax_forward, static_cast<int>(a), 0, 0, 1, {outer, size, inner}};
   CachedPrimitive& p = cached(key, [&] {
     auto md = plain_desc({outer, size, inner});
     return CachedPrimitive{dnnl::softmax_v2_forward(forward_pd(a, md)),
@@ -44,7 +42,7 @@ void softmax_backward(bool log, const float* dst, const float* diff_dst, float* 
                       int64_t size, int64_t inner) {
   if (outer * size * inner <= 0) return;
   algorithm a = log ? algorithm::softmax_log : algorithm::softmax_accurate;
-  PrimitiveKey key{kBackward, static_cast<int>(a), 0, 0, 1, {outer, size, inner}};
+  PrimitiveKey key{PrimitiveKind::softmax_backward, static_cast<int>(a), 0, 0, 1, {outer, size, inner}};
   CachedPrimitive& p = cached(key, [&] {
     auto md = plain_desc({outer, size, inner});
     dnnl::softmax_v2_backward::desc d(a, md, md, md, 1);

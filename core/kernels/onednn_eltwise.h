@@ -11,15 +11,13 @@ namespace ember::kernels {
 
 /// oneDNN 2.6 eltwise algorithms (alpha/beta meanings as oneDNN documents them).
 enum class Eltwise {
-  relu,          // x > 0 ? x : alpha·x
-  relu_use_dst,  // same; backward reads y (alpha >= 0)
+  relu,  // x > 0 ? x : alpha·x
   tanh,
   tanh_use_dst,      // backward reads y: 1 − y²
   logistic,          // σ(x)
   logistic_use_dst,  // backward reads y: y(1 − y)
   elu,               // x > 0 ? x : alpha(eˣ − 1)
   elu_use_dst,       // backward reads y (alpha >= 0)
-  clip_v2,           // min(max(x, alpha), beta)
   swish,             // x·σ(alpha·x)
   mish,              // x·tanh(ln(1 + eˣ))
   hardswish,         // x·min(max(x + 3, 0), 6)/6
@@ -38,6 +36,10 @@ void eltwise_forward(Eltwise alg, float alpha, float beta, const float* src, flo
 /// and f runs in place. A loop, not eltwise_linear: a primitive is cached per
 /// alpha, and a learnable β changes every step.
 void eltwise_forward_scaled(Eltwise alg, float scale, const float* src, float* dst, int64_t n);
+
+/// True for the *_use_dst algorithms, whose backward reads the forward's
+/// output y instead of its input x (the input may then be freed).
+bool backward_reads_output(Eltwise alg);
 
 /// diff_src[i] = f'(·)·diff_dst[i], where `data` is the forward's input — or
 /// its output for the *_use_dst algorithms.

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "core/kernels/activation_loops.h"
-#include "core/kernels/eltwise.h"
+#include "core/kernels/onednn_eltwise.h"
 #include "core/node.h"
 #include "nn/activation.h"
 #include "nn/activation_detail.h"
@@ -18,34 +18,11 @@ namespace {
 
 using detail::backward_kernel;
 using detail::check_defined;
+using detail::eltwise;
+using detail::eltwise_grad;
+using detail::eltwise_op;
 using detail::unary_kernel;
 using kernels::Eltwise;
-
-Tensor eltwise(const Tensor& x, Eltwise alg, float alpha = 0, float beta = 0) {
-  return unary_kernel(
-      x, [&](const float* s, float* d, int64_t n) { kernels::eltwise_forward(alg, alpha, beta, s, d, n); });
-}
-
-Tensor eltwise_grad(const Tensor& data, const Tensor& g, Eltwise alg, float alpha = 0, float beta = 0) {
-  return backward_kernel(data, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
-    kernels::eltwise_backward(alg, alpha, beta, s, dy, dx, n);
-  });
-}
-
-// One oneDNN algorithm forward and backward. For a *_use_dst algorithm the
-// node saves the output's storage (y.detach(), never y: that would hold its
-// own node), otherwise the input.
-Tensor eltwise_op(NodeKind node, const Tensor& x, Eltwise alg, bool use_dst, float alpha = 0,
-                  float beta = 0) {
-  Tensor y = eltwise(x, alg, alpha, beta);
-  if (needs_grad(x))
-    record(node, y, {x},
-           [saved = use_dst ? y.detach() : x.detach(), alg, alpha, beta](const Tensor& g) {
-             return grads(eltwise_grad(saved, g, alg, alpha, beta));
-           },
-           {use_dst ? y : x});
-  return y;
-}
 
 }  // namespace
 
@@ -123,9 +100,9 @@ Tensor elu(const Tensor& x, float alpha) {
   check_not_nan(alpha, "elu", "alpha");
   if (alpha >= 0)
     return eltwise_op({"EluBackward", "y = x or a(e^x - 1): dx = g where x > 0, else g * (y + a)"}, x,
-                      Eltwise::elu_use_dst, true, alpha);
+                      Eltwise::elu_use_dst, alpha);
   return eltwise_op({"EluBackward", "y = x or a(e^x - 1): dx = g where x > 0, else g * (y + a)"}, x,
-                    Eltwise::elu, false, alpha);
+                    Eltwise::elu, alpha);
 }
 
 // selu = λ·elu(x, α) with the constants of Klambauer et al. 2017;
@@ -167,21 +144,6 @@ Tensor celu(const Tensor& x, float alpha) {
   return y;
 }
 
-// σ' = σ(1 − σ) and tanh' = 1 − tanh²: both read only the output.
-Tensor sigmoid(const Tensor& x) {
-  check_defined(x, "sigmoid");
-  return eltwise_op({"SigmoidBackward", "y = sigmoid(x): dx = g * y * (1 - y)"}, x, Eltwise::logistic_use_dst,
-                    true);
-}
-
-Tensor tanh(const Tensor& x) {
-  check_defined(x, "tanh");
-  return eltwise_op({"TanhBackward", "y = tanh(x): dx = g * (1 - y^2)"}, x, Eltwise::tanh_use_dst, true);
-}
-
-// logsigmoid = −ln(1 + e⁻ˣ); logsigmoid' = σ(−x) = 1 − σ(x). The far right
-// tail (x > 5), where oneDNN's value is off by up to 8e-6, is redone from
-// e⁻ˣ (see activation_loops.h).
 Tensor logsigmoid(const Tensor& x) {
   check_defined(x, "logsigmoid");
   Tensor y = eltwise(x, Eltwise::logsigmoid);
@@ -200,7 +162,7 @@ Tensor logsigmoid(const Tensor& x) {
 Tensor silu(const Tensor& x) {
   check_defined(x, "silu");
   return eltwise_op({"SiluBackward", "y = x sigmoid(x): dx = g * s (1 + x (1 - s)), s = sigmoid(x)"}, x,
-                    Eltwise::swish, false, 1.0f);
+                    Eltwise::swish, 1.0f);
 }
 
 // mish' = tanh(sp) + x·σ(x)(1 − tanh²(sp)), sp = ln(1 + eˣ).
@@ -208,7 +170,7 @@ Tensor mish(const Tensor& x) {
   check_defined(x, "mish");
   return eltwise_op({"MishBackward",
                      "y = x tanh(softplus(x)): dx = g * (t + x sigmoid(x) (1 - t^2)), t = tanh(softplus(x))"},
-                    x, Eltwise::mish, false);
+                    x, Eltwise::mish);
 }
 
 // hardswish forward on oneDNN; the backward is a loop with PyTorch's values
@@ -247,11 +209,9 @@ Tensor hardsigmoid(const Tensor& x) {
 Tensor gelu(const Tensor& x, std::string_view approximate) {
   check_defined(x, "gelu");
   if (approximate == "none")
-    return eltwise_op({"GeluBackward", "y = x Phi(x): dx = g * (Phi(x) + x phi(x))"}, x, Eltwise::gelu_erf,
-                      false);
+    return eltwise_op({"GeluBackward", "y = x Phi(x): dx = g * (Phi(x) + x phi(x))"}, x, Eltwise::gelu_erf);
   if (approximate == "tanh")
-    return eltwise_op({"GeluBackward", "y = x Phi(x): dx = g * (Phi(x) + x phi(x))"}, x, Eltwise::gelu_tanh,
-                      false);
+    return eltwise_op({"GeluBackward", "y = x Phi(x): dx = g * (Phi(x) + x phi(x))"}, x, Eltwise::gelu_tanh);
   fail("gelu: approximate must be \"none\" or \"tanh\", got \"", std::string(approximate), "\"");
 }
 

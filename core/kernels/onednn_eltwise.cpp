@@ -1,7 +1,7 @@
 // The eltwise kernels on oneDNN 2.6: memory desc → op desc → primitive desc →
 // primitive (cached per configuration), then execute. The backward primitive
 // desc is built with the forward one as its hint, as oneDNN requires.
-#include "core/kernels/eltwise.h"
+#include "core/kernels/onednn_eltwise.h"
 
 #include "core/kernels/dnnl_context_detail.hpp"
 #include "core/kernels/parallel.h"
@@ -16,8 +16,6 @@ algorithm to_dnnl(Eltwise alg) {
   switch (alg) {
     case Eltwise::relu:
       return algorithm::eltwise_relu;
-    case Eltwise::relu_use_dst:
-      return algorithm::eltwise_relu_use_dst_for_bwd;
     case Eltwise::tanh:
       return algorithm::eltwise_tanh;
     case Eltwise::tanh_use_dst:
@@ -30,8 +28,6 @@ algorithm to_dnnl(Eltwise alg) {
       return algorithm::eltwise_elu;
     case Eltwise::elu_use_dst:
       return algorithm::eltwise_elu_use_dst_for_bwd;
-    case Eltwise::clip_v2:
-      return algorithm::eltwise_clip_v2;
     case Eltwise::swish:
       return algorithm::eltwise_swish;
     case Eltwise::mish:
@@ -54,8 +50,6 @@ algorithm to_dnnl(Eltwise alg) {
   return algorithm::eltwise_relu;
 }
 
-enum Kind { kForward = 1, kBackward = 2 };
-
 dnnl::eltwise_forward::primitive_desc forward_pd(algorithm alg, float alpha, float beta,
                                                  const dnnl::memory::desc& md) {
   dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_training, alg, md, alpha, beta);
@@ -67,7 +61,7 @@ dnnl::eltwise_forward::primitive_desc forward_pd(algorithm alg, float alpha, flo
 void eltwise_forward(Eltwise alg, float alpha, float beta, const float* src, float* dst, int64_t n) {
   if (n <= 0) return;
   algorithm a = to_dnnl(alg);
-  PrimitiveKey key{kForward, static_cast<int>(a), alpha, beta, 0, {n}};
+  PrimitiveKey key{PrimitiveKind::eltwise_forward, static_cast<int>(a), alpha, beta, 0, {n}};
   CachedPrimitive& p = cached(key, [&] {
     auto md = plain_desc({n});
     auto pd = forward_pd(a, alpha, beta, md);
@@ -89,10 +83,8 @@ void eltwise_backward(Eltwise alg, float alpha, float beta, const float* data, c
                       float* diff_src, int64_t n) {
   if (n <= 0) return;
   algorithm a = to_dnnl(alg);
-  bool use_dst = alg == Eltwise::relu_use_dst || alg == Eltwise::tanh_use_dst ||
-                 alg == Eltwise::logistic_use_dst || alg == Eltwise::elu_use_dst;
-  int data_arg = use_dst ? DNNL_ARG_DST : DNNL_ARG_SRC;
-  PrimitiveKey key{kBackward, static_cast<int>(a), alpha, beta, 0, {n}};
+  int data_arg = backward_reads_output(alg) ? DNNL_ARG_DST : DNNL_ARG_SRC;
+  PrimitiveKey key{PrimitiveKind::eltwise_backward, static_cast<int>(a), alpha, beta, 0, {n}};
   CachedPrimitive& p = cached(key, [&] {
     auto md = plain_desc({n});
     auto hint = forward_pd(a, alpha, beta, md);
@@ -103,6 +95,10 @@ void eltwise_backward(Eltwise alg, float alpha, float beta, const float* data, c
         {{data_arg, unbound(md)}, {DNNL_ARG_DIFF_DST, unbound(md)}, {DNNL_ARG_DIFF_SRC, unbound(md)}}};
   });
   execute(p, {{data_arg, data}, {DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_SRC, diff_src}});
+}
+
+bool backward_reads_output(Eltwise alg) {
+  return alg == Eltwise::tanh_use_dst || alg == Eltwise::logistic_use_dst || alg == Eltwise::elu_use_dst;
 }
 
 }  // namespace ember::kernels
