@@ -36,21 +36,14 @@ void adagrad_update(float clr, float eps, float weight_decay, bool maximize, flo
 }  // namespace
 
 void Adagrad::step() {
-  NoGradGuard no_grad;
   const AdagradOptions& o = options_;
-  for (size_t i = 0; i < params_.size(); ++i) {
-    Tensor grad = params_[i].grad();
-    if (!grad.defined()) continue;
-    params_[i].bump_version();  // updated in place: a graph that saved it can no longer backward
-    int64_t t = ++state_[i].step;
+  for_each_param_with_grad([&](size_t i, int64_t t, float* p, const float* g, int64_t n) {
     const float clr = static_cast<float>(lr_ / (1.0 + static_cast<double>(t - 1) * o.lr_decay));
-    float* p = params_[i].data();
-    const float* g = grad.data();
     float* sum = buffer(i, "sum").data();
-    kernels::parallel_for(params_[i].numel(), [&](int64_t begin, int64_t end) {
+    kernels::parallel_for(n, [&](int64_t begin, int64_t end) {
       adagrad_update(clr, o.eps, o.weight_decay, o.maximize, p, g, sum, begin, end);
     });
-  }
+  });
 }
 
 std::optional<std::vector<StateSpec>> Adagrad::state_spec() const {

@@ -67,7 +67,6 @@ AdamUpdate pick_update(bool decoupled, bool amsgrad) {
 }  // namespace
 
 void Adam::step() {
-  NoGradGuard no_grad;
   const AdamOptions& o = options_;
   // The scalars are Python floats (double) in PyTorch, rounded to float where they meet a tensor.
   const double b1 = o.beta1, b2 = o.beta2;
@@ -81,23 +80,16 @@ void Adam::step() {
   s.eps = o.eps;
   s.maximize = o.maximize;
   const AdamUpdate update = pick_update(decoupled_, o.amsgrad);
-  for (size_t i = 0; i < params_.size(); ++i) {
-    Tensor grad = params_[i].grad();
-    if (!grad.defined()) continue;
-    params_[i].bump_version();  // updated in place: a graph that saved it can no longer backward
-    int64_t t = ++state_[i].step;
+  for_each_param_with_grad([&](size_t i, int64_t t, float* p, const float* g, int64_t n) {
     double bias_correction1 = 1.0 - std::pow(b1, static_cast<double>(t));
     double bias_correction2 = 1.0 - std::pow(b2, static_cast<double>(t));
     s.step_size = static_cast<float>(lr_ / bias_correction1);
     s.bc2_sqrt = static_cast<float>(std::sqrt(bias_correction2));
-    float* p = params_[i].data();
-    const float* g = grad.data();
     float* m = buffer(i, "exp_avg").data();
     float* v = buffer(i, "exp_avg_sq").data();
     float* vmax = o.amsgrad ? buffer(i, "max_exp_avg_sq").data() : nullptr;
-    kernels::parallel_for(params_[i].numel(),
-                          [&](int64_t begin, int64_t end) { update(s, p, g, m, v, vmax, begin, end); });
-  }
+    kernels::parallel_for(n, [&](int64_t begin, int64_t end) { update(s, p, g, m, v, vmax, begin, end); });
+  });
 }
 
 std::optional<std::vector<StateSpec>> Adam::state_spec() const {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/grad_mode.h"
 #include "core/tensor.h"
 
 namespace ember::optim {
@@ -72,6 +73,22 @@ class Optimizer {
   virtual std::optional<std::vector<StateSpec>> state_spec() const { return std::nullopt; }
 
  protected:
+  /// The loop every step() runs, written once: outside autograd, for each
+  /// parameter that has a gradient, mark it changed in place (a graph that
+  /// saved it can no longer backward), count its step, and call
+  /// update(i, step, param, grad, n) with the raw arrays of its n values.
+  template <class Update>
+  void for_each_param_with_grad(Update update) {
+    NoGradGuard no_grad;
+    for (size_t i = 0; i < params_.size(); ++i) {
+      Tensor grad = params_[i].grad();
+      if (!grad.defined()) continue;
+      params_[i].bump_version();
+      const int64_t step = ++state_[i].step;
+      update(i, step, params_[i].data(), static_cast<const float*>(grad.data()), params_[i].numel());
+    }
+  }
+
   /// The named state tensor of parameter i, created zero-filled (like the param) on first use.
   Tensor& buffer(size_t i, const std::string& name);
   bool has_buffer(size_t i, const std::string& name) const;

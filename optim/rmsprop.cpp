@@ -113,7 +113,6 @@ float one_minus(float alpha) {
 }  // namespace
 
 void RMSprop::step() {
-  NoGradGuard no_grad;
   const RMSpropOptions& o = options_;
   RMSpropScalars c{};
   c.lr = static_cast<float>(lr_);
@@ -124,20 +123,13 @@ void RMSprop::step() {
   c.momentum = o.momentum;
   c.maximize = o.maximize;
   const RMSpropUpdate update = pick_update(o.centered, o.momentum > 0.0f);
-  for (size_t i = 0; i < params_.size(); ++i) {
-    Tensor grad = params_[i].grad();
-    if (!grad.defined()) continue;
-    params_[i].bump_version();  // updated in place: a graph that saved it can no longer backward
-    ++state_[i].step;
-    float* p = params_[i].data();
-    const float* g = grad.data();
+  for_each_param_with_grad([&](size_t i, int64_t, float* p, const float* g, int64_t n) {
     float* square_avg = buffer(i, "square_avg").data();
     float* grad_avg = o.centered ? buffer(i, "grad_avg").data() : nullptr;
     float* buf = o.momentum > 0.0f ? buffer(i, "momentum_buffer").data() : nullptr;
-    kernels::parallel_for(params_[i].numel(), [&](int64_t begin, int64_t end) {
-      update(c, p, g, square_avg, grad_avg, buf, begin, end);
-    });
-  }
+    kernels::parallel_for(
+        n, [&](int64_t begin, int64_t end) { update(c, p, g, square_avg, grad_avg, buf, begin, end); });
+  });
 }
 
 std::optional<std::vector<StateSpec>> RMSprop::state_spec() const {

@@ -45,7 +45,6 @@ void sgd_update(const SGDScalars& s, float* __restrict p, const float* __restric
 }  // namespace
 
 void SGD::step() {
-  NoGradGuard no_grad;
   const bool momentum = options_.momentum != 0.0f;
   SGDScalars s{};
   s.lr = static_cast<float>(lr_);
@@ -54,22 +53,16 @@ void SGD::step() {
   s.keep = static_cast<float>(1.0 - static_cast<double>(options_.dampening));
   s.nesterov = options_.nesterov;
   s.maximize = options_.maximize;
-  for (size_t i = 0; i < params_.size(); ++i) {
-    Tensor grad = params_[i].grad();
-    if (!grad.defined()) continue;
-    params_[i].bump_version();  // updated in place: a graph that saved it can no longer backward
-    ++state_[i].step;
-    float* p = params_[i].data();
-    const float* g = grad.data();
+  for_each_param_with_grad([&](size_t i, int64_t, float* p, const float* g, int64_t n) {
     s.first = momentum && !has_buffer(i, "momentum_buffer");
     float* buf = momentum ? buffer(i, "momentum_buffer").data() : nullptr;
-    kernels::parallel_for(params_[i].numel(), [&](int64_t begin, int64_t end) {
+    kernels::parallel_for(n, [&](int64_t begin, int64_t end) {
       if (momentum)
         sgd_update<true>(s, p, g, buf, begin, end);
       else
         sgd_update<false>(s, p, g, buf, begin, end);
     });
-  }
+  });
 }
 
 std::optional<std::vector<StateSpec>> SGD::state_spec() const {
