@@ -25,6 +25,7 @@
 #include <initializer_list>
 
 #include "ember.h"
+#include "fuzz_snapshot.h"
 #include "fuzz_util.h"
 
 namespace {
@@ -97,39 +98,16 @@ void train_one_step(nn::Module& model, optim::Optimizer& optimizer, optim::LRSch
   if (scheduler) scheduler->step();
 }
 
-// Bits, not values: NaN == NaN here, and -0 != 0.
-std::string bits(const Tensor& t) {
-  std::vector<float> v = t.to_vector();
-  std::string out = shape_str(t.shape());
-  out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
-  return out;
-}
-
-std::string snapshot(const nn::Module& model, const optim::Optimizer& optimizer,
-                     const optim::LRScheduler* scheduler) {
-  std::string s;
-  for (const auto& [name, t] : model.named_parameters()) s += name + bits(t);
-  s += nn::exact_text(optimizer.lr());
-  for (const optim::ParamState& p : optimizer.state()) {
-    s += std::to_string(p.step);
-    for (const auto& [name, t] : p.tensors) s += name + bits(t);
-  }
-  if (scheduler) {
-    optim::LRScheduler::State st = scheduler->state();
-    s += std::to_string(st.last_epoch) + "," + std::to_string(st.step_count) + "," +
-         nn::exact_text(st.base_lr) + "," + nn::exact_text(st.last_lr);
-  }
-  return s + default_generator().state();
-}
-
 // Loads `path` every way it can be loaded into a fresh set-up of `kind`.
 void load_everything(const std::string& path, int kind, bool with_scheduler) {
   {
     auto model = make_model();
-    const std::string before = snapshot(*model, *make_optimizer(kind, model->parameters()), nullptr);
+    const std::string before =
+        ember_fuzz::snapshot(*model, make_optimizer(kind, model->parameters()).get(), nullptr);
     if (answer("nn::load", {"load"}, [&] { nn::load(*model, path); })) {
-      FUZZ_CHECK(snapshot(*model, *make_optimizer(kind, model->parameters()), nullptr) == before,
-                 "nn::load changed the model before failing");
+      FUZZ_CHECK(
+          ember_fuzz::snapshot(*model, make_optimizer(kind, model->parameters()).get(), nullptr) == before,
+          "nn::load changed the model before failing");
     } else {
       Tensor y = (*model)(ones({1, 3}));
       FUZZ_CHECK(y.shape() == Shape({1, 2}), "forward after nn::load");
@@ -141,7 +119,7 @@ void load_everything(const std::string& path, int kind, bool with_scheduler) {
     std::unique_ptr<optim::StepLR> scheduler;
     if (with_scheduler) scheduler = std::make_unique<optim::StepLR>(*optimizer, 2, 0.5);
     train_one_step(*model, *optimizer, scheduler.get());  // some state to lose
-    const std::string before = snapshot(*model, *optimizer, scheduler.get());
+    const std::string before = ember_fuzz::snapshot(*model, optimizer.get(), scheduler.get());
     nn::Metadata extra;
     const bool failed = state_file
                             ? answer("load_state", {"load", "load_state"},
@@ -150,7 +128,7 @@ void load_everything(const std::string& path, int kind, bool with_scheduler) {
                                 optim::load_checkpoint(path, *model, *optimizer, scheduler.get(), &extra);
                               });
     if (failed) {
-      FUZZ_CHECK(snapshot(*model, *optimizer, scheduler.get()) == before,
+      FUZZ_CHECK(ember_fuzz::snapshot(*model, optimizer.get(), scheduler.get()) == before,
                  "%s changed something before failing", state_file ? "load_state" : "load_checkpoint");
       continue;
     }

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "ember.h"
+#include "fuzz_snapshot.h"
 #include "fuzz_util.h"
 
 namespace {
@@ -18,33 +19,6 @@ std::shared_ptr<nn::Sequential> make_model() {
   manual_seed(0);
   return std::make_shared<nn::Sequential>(std::initializer_list<std::shared_ptr<nn::Module>>{
       std::make_shared<nn::Linear>(3, 4), std::make_shared<nn::ReLU>(), std::make_shared<nn::Linear>(4, 2)});
-}
-
-// Bits, not values: NaN == NaN here, and -0 != 0.
-std::string bits(const Tensor& t) {
-  std::vector<float> v = t.to_vector();
-  std::string out = shape_str(t.shape());
-  out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
-  return out;
-}
-
-std::string snapshot(const nn::Module& model, const optim::Optimizer* optimizer,
-                     const optim::LRScheduler* scheduler) {
-  std::string s;
-  for (const auto& [name, t] : model.named_parameters()) s += name + bits(t);
-  if (optimizer) {
-    s += nn::exact_text(optimizer->lr());
-    for (const optim::ParamState& p : optimizer->state()) {
-      s += std::to_string(p.step);
-      for (const auto& [name, t] : p.tensors) s += name + bits(t);
-    }
-  }
-  if (scheduler) {
-    optim::LRScheduler::State st = scheduler->state();
-    s += std::to_string(st.last_epoch) + "," + std::to_string(st.step_count) + "," +
-         nn::exact_text(st.base_lr) + "," + nn::exact_text(st.last_lr);
-  }
-  return s + default_generator().state();
 }
 
 void train_one_step(nn::Module& model, optim::Optimizer& optimizer, optim::LRScheduler* scheduler) {
@@ -59,12 +33,12 @@ void train_one_step(nn::Module& model, optim::Optimizer& optimizer, optim::LRSch
 
 void load_model(const std::string& path) {
   auto model = make_model();
-  const std::string before = snapshot(*model, nullptr, nullptr);
+  const std::string before = ember_fuzz::snapshot(*model, nullptr, nullptr);
   try {
     nn::load(*model, path);
   } catch (const Error& e) {
-    FUZZ_CHECK(snapshot(*model, nullptr, nullptr) == before, "nn::load changed the model before failing: %s",
-               e.what());
+    FUZZ_CHECK(ember_fuzz::snapshot(*model, nullptr, nullptr) == before,
+               "nn::load changed the model before failing: %s", e.what());
     return;
   }
   Tensor y = (*model)(ones({1, 3}));
@@ -77,12 +51,12 @@ void load_checkpoint(const std::string& path, bool with_scheduler) {
   std::unique_ptr<optim::StepLR> scheduler;
   if (with_scheduler) scheduler = std::make_unique<optim::StepLR>(adam, 2, 0.5);
   train_one_step(*model, adam, scheduler.get());  // some state to lose
-  const std::string before = snapshot(*model, &adam, scheduler.get());
+  const std::string before = ember_fuzz::snapshot(*model, &adam, scheduler.get());
   nn::Metadata extra;
   try {
     optim::load_checkpoint(path, *model, adam, scheduler.get(), &extra);
   } catch (const Error& e) {
-    FUZZ_CHECK(snapshot(*model, &adam, scheduler.get()) == before,
+    FUZZ_CHECK(ember_fuzz::snapshot(*model, &adam, scheduler.get()) == before,
                "load_checkpoint changed something before failing: %s", e.what());
     return;
   }

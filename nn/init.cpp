@@ -114,22 +114,27 @@ Tensor constant_(Tensor tensor, double val) {
 Tensor zeros_(Tensor tensor) { return constant_(std::move(tensor), 0.0); }
 Tensor ones_(Tensor tensor) { return constant_(std::move(tensor), 1.0); }
 
-Tensor xavier_uniform_(Tensor tensor, double gain) {
-  check_defined(tensor, "xavier_uniform_");
-  check_gain(gain, "xavier_uniform_");
-  if (tensor.numel() == 0) return tensor;  // nothing to draw (and fan_in + fan_out may be 0)
+namespace {
+// Glorot's standard deviation, gain·√(2 / (fan_in + fan_out)), after the checks both xavier_ share.
+double xavier_std(const Tensor& tensor, double gain, const char* op) {
+  check_defined(tensor, op);
+  check_gain(gain, op);
+  if (tensor.numel() == 0) return 0;  // nothing to draw (and fan_in + fan_out may be 0)
   auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(tensor);
-  double std = gain * std::sqrt(2.0 / static_cast<double>(fan_in + fan_out));
+  return gain * std::sqrt(2.0 / static_cast<double>(fan_in + fan_out));
+}
+}  // namespace
+
+Tensor xavier_uniform_(Tensor tensor, double gain) {
+  const double std = xavier_std(tensor, gain, "xavier_uniform_");
+  if (tensor.numel() == 0) return tensor;
   double bound = std::sqrt(3.0) * std;  // U(−b, b) has standard deviation b/√3
   return uniform_for(std::move(tensor), -bound, bound, "xavier_uniform_", detail::cat(" (gain=", gain, ")"));
 }
 
 Tensor xavier_normal_(Tensor tensor, double gain) {
-  check_defined(tensor, "xavier_normal_");
-  check_gain(gain, "xavier_normal_");
-  if (tensor.numel() == 0) return tensor;  // nothing to draw (and fan_in + fan_out may be 0)
-  auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(tensor);
-  double std = gain * std::sqrt(2.0 / static_cast<double>(fan_in + fan_out));
+  const double std = xavier_std(tensor, gain, "xavier_normal_");
+  if (tensor.numel() == 0) return tensor;
   return normal_for(std::move(tensor), 0.0, std, "xavier_normal_", detail::cat(" (gain=", gain, ")"));
 }
 
