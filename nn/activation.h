@@ -18,7 +18,7 @@
 
 namespace ember::F {
 
-// --- oneDNN eltwise (nn/activation_eltwise.cpp) ----------------------------------
+// --- oneDNN eltwise (nn/activation_onednn.cpp) ----------------------------------
 Tensor relu(const Tensor& x);                                                   ///< max(x, 0)
 Tensor leaky_relu(const Tensor& x, float negative_slope = 0.01f);               ///< x > 0 ? x : slope·x
 Tensor relu6(const Tensor& x);                                                  ///< min(max(x, 0), 6)
