@@ -3,6 +3,7 @@
 #pragma once
 
 // core: tensors, ops, autograd
+#include "core/autograd.h"
 #include "core/dot.h"
 #include "core/error.h"
 #include "core/grad_mode.h"

@@ -60,11 +60,11 @@ std::string to_dot(const Tensor& root, DotOptions options) {
         auto [id, added] = id_of(e.node.get());
         if (added) stack.push_back(e.node.get());
         out << "  " << id << " -> " << ids[node] << ";\n";
-      } else if (e.leaf) {
-        auto [id, added] = id_of(e.leaf.get());
+      } else if (auto leaf = e.leaf.lock()) {
+        auto [id, added] = id_of(leaf.get());
         if (added)
           out << "  " << id << " [shape=ellipse, style=filled, fillcolor=\"#cfe2ff\", label=\""
-              << tensor_label(leaf_title(e.leaf.get(), options).c_str(), *e.leaf, options) << "\"];\n";
+              << tensor_label(leaf_title(leaf.get(), options).c_str(), *leaf, options) << "\"];\n";
         out << "  " << id << " -> " << ids[node] << ";\n";
       }
     }

@@ -2,9 +2,9 @@
 // that running the code recorded.
 //
 //   1. Order the nodes so that each comes after every node that consumes its
-//      output (a reverse post-order of a depth-first walk from the root). The
+//      output (a reverse post-order of a depth-first walk from the roots). The
 //      walk uses an explicit stack: a chain of a million ops must not recurse.
-//   2. Give the root its gradient (1 for a scalar), then visit the nodes in
+//   2. Give each root its gradient (1 for a scalar), then visit the nodes in
 //      that order. Each node's gradient is complete when it is visited: apply
 //      its local chain rule, sum each input's gradient back to the input's
 //      shape (undoing broadcasting), and add it to what that input already got
@@ -12,15 +12,25 @@
 //   3. Gradients that reach a leaf accumulate into its .grad(); a node is freed
 //      after use unless retain_graph is set.
 //
+// Two variations, one walk. create_graph: the backward functions run with grad
+// mode on, so the ops they call record a graph of the gradient, which can be
+// differentiated again (gradients of gradients). autograd::grad: the gradients
+// of chosen tensors are returned instead of added into any .grad(), and only
+// nodes on a path to one of them run.
+//
 // Several threads may run backward at once on graphs that share leaves (one
 // model's parameters, Hogwild-style): each walk is private to its thread, and
 // a leaf's .grad() is updated under a lock, so every gradient is summed.
 #include <array>
+#include <cmath>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/autograd.h"
+#include "core/engine.h"
 #include "core/grad_mode.h"
 #include "core/node.h"
 #include "core/ops.h"
@@ -29,20 +39,23 @@
 namespace ember {
 namespace {
 
-std::vector<Node*> topological_order(Node* root) {
+std::vector<Node*> topological_order(const std::vector<Node*>& roots) {
   std::vector<Node*> post_order;
-  std::unordered_set<Node*> seen{root};
-  // Each stack entry: a node and the index of the next edge to explore.
-  std::vector<std::pair<Node*, size_t>> stack{{root, 0}};
-  while (!stack.empty()) {
-    auto& [node, next] = stack.back();
-    const auto& edges = node->next_edges();
-    if (next < edges.size()) {
-      Node* child = edges[next++].node.get();
-      if (child && seen.insert(child).second) stack.push_back({child, 0});
-    } else {
-      post_order.push_back(node);
-      stack.pop_back();
+  std::unordered_set<Node*> seen;
+  for (Node* root : roots) {
+    if (!seen.insert(root).second) continue;
+    // Each stack entry: a node and the index of the next edge to explore.
+    std::vector<std::pair<Node*, size_t>> stack{{root, 0}};
+    while (!stack.empty()) {
+      auto& [node, next] = stack.back();
+      const auto& edges = node->next_edges();
+      if (next < edges.size()) {
+        Node* child = edges[next++].node.get();
+        if (child && seen.insert(child).second) stack.push_back({child, 0});
+      } else {
+        post_order.push_back(node);
+        stack.pop_back();
+      }
     }
   }
   return {post_order.rbegin(), post_order.rend()};
@@ -63,11 +76,13 @@ void add_in_place(Tensor& dst, const Tensor& src) {
 
 // Adds g into a gradient slot; the first gradient is taken as it is. Later
 // ones are added in place when the slot's values are its own (a node output
-// used several times then costs no new buffer), else into a new tensor.
+// used several times then costs no new buffer), else into a new tensor —
+// always when a graph of the gradient is being recorded (an in-place add
+// would change values the graph saw).
 void add_into(Tensor& slot, const Tensor& g) {
   if (!slot.defined())
     slot = g;
-  else if (owned_only_here(slot) && slot.shape() == g.shape())
+  else if (!GradMode::is_enabled() && owned_only_here(slot) && slot.shape() == g.shape())
     add_in_place(slot, g);
   else
     slot = slot + g;
@@ -86,6 +101,7 @@ std::mutex& grad_lock(const TensorImpl& leaf) {
 // be a tensor of their own, never one that an op or the caller also holds. A
 // gradient that nothing else references is taken as it is, as PyTorch does;
 // any other is copied.
+// With create_graph the .grad() keeps its graph (a new tensor each time, as in PyTorch).
 void accumulate_into(TensorImpl& target, const Tensor& g) {
   std::lock_guard lock(grad_lock(target));
   if (!target.grad) {
@@ -93,59 +109,129 @@ void accumulate_into(TensorImpl& target, const Tensor& g) {
     return;
   }
   Tensor grad(target.grad);
-  add_in_place(grad, g);
+  if (GradMode::is_enabled() || grad.requires_grad())
+    target.grad = (grad + g).impl_ptr();
+  else
+    add_in_place(grad, g);
 }
 
-Tensor initial_gradient(const Tensor& root, const Tensor& gradient) {
-  if (gradient.defined()) {
-    if (gradient.shape() != root.shape())
-      fail("backward: gradient has shape ", gradient.shape(), " but the tensor has shape ", root.shape(),
-           " (they must match)");
-    return gradient;
+// Grad mode for a scope: on while a graph of the gradient is recorded, off otherwise.
+struct GradModeScope {
+  bool previous = GradMode::is_enabled();
+  explicit GradModeScope(bool enabled) { GradMode::set_enabled(enabled); }
+  ~GradModeScope() { GradMode::set_enabled(previous); }
+};
+
+// The nodes that must run for autograd::grad: those with a path to a wanted
+// tensor (a leaf, or the output of a wanted node). Children come after their
+// parents in `order`, so one pass from the end settles each node.
+std::unordered_set<Node*> nodes_to_run(const std::vector<Node*>& order, const detail::Wanted& wanted) {
+  std::unordered_set<Node*> run;
+  for (auto it = order.rbegin(); it != order.rend(); ++it)
+    for (const Edge& e : (*it)->next_edges()) {
+      auto leaf = e.leaf.lock();
+      if ((e.node && (run.count(e.node.get()) || wanted.nodes.count(e.node.get()))) ||
+          (leaf && wanted.leaves.count(leaf.get()))) {
+        run.insert(*it);
+        break;
+      }
+    }
+  return run;
+}
+
+// Anomaly mode: a NaN or an infinity a backward function produced, named with its node.
+void check_finite(const Node& node, const Gradients& grads) {
+  for (size_t i = 0; i < grads.size(); ++i) {
+    if (!grads[i].defined()) continue;
+    const float* v = grads[i].data();
+    for (int64_t k = 0; k < grads[i].numel(); ++k)
+      if (!std::isfinite(v[k]))
+        fail("backward (anomaly detection): ", node.name(), " returned ",
+             std::isnan(v[k]) ? "NaN" : "an infinity", " in the gradient of its input ", i, " (element ", k,
+             " of shape ", grads[i].shape(), "); the forward op that recorded it is ",
+             std::string(node.name()).substr(0, std::string(node.name()).rfind("Backward")));
   }
-  if (root.numel() != 1)
-    fail("backward: a gradient can be implied only for a scalar (one-element) tensor, this one has shape ",
-         root.shape(), "; pass backward(gradient) with a tensor of that shape");
-  return ones(root.shape());
 }
 
 }  // namespace
 
-void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
-  if (!defined()) fail("backward: called on an undefined tensor");
-  if (!requires_grad())
-    fail("backward: the tensor does not require grad and has no grad_fn (shape ", shape(),
-         "); call requires_grad_() on the leaves it is computed from");
-  Tensor seed = initial_gradient(*this, gradient);
-  NoGradGuard no_grad;  // the backward pass itself is not recorded
-  if (is_leaf()) {
-    accumulate_into(*impl(), seed);
-    return;
+namespace detail {
+Tensor initial_gradient(const Tensor& root, const Tensor& gradient, const char* op) {
+  if (gradient.defined()) {
+    if (gradient.shape() != root.shape())
+      fail(op, ": gradient has shape ", gradient.shape(), " but the tensor has shape ", root.shape(),
+           " (they must match)");
+    return gradient;
   }
-  Node* root = grad_fn().get();
-  std::unordered_map<Node*, Tensor> pending{{root, seed}};
-  for (Node* node : topological_order(root)) {
+  if (root.numel() != 1)
+    fail(op, ": a gradient can be implied only for a scalar (one-element) tensor, this one has shape ",
+         root.shape(), "; pass backward(gradient) with a tensor of that shape");
+  return ones(root.shape());
+}
+}  // namespace detail
+
+namespace detail {
+
+void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds, bool retain_graph,
+                  bool create_graph, Wanted* wanted) {
+  GradModeScope mode(create_graph);  // the walk itself is recorded only when a graph is asked for
+  std::unordered_map<Node*, Tensor> pending;
+  std::vector<Node*> root_nodes;
+  for (size_t r = 0; r < roots.size(); ++r) {
+    if (Node* node = roots[r].grad_fn().get()) {
+      add_into(pending[node], seeds[r]);
+      root_nodes.push_back(node);
+    } else if (!wanted) {
+      accumulate_into(*roots[r].impl(), seeds[r]);
+    } else if (auto it = wanted->leaves.find(roots[r].impl()); it != wanted->leaves.end()) {
+      add_into(wanted->grads[it->second], seeds[r]);
+    }
+  }
+  const std::vector<Node*> order = topological_order(root_nodes);
+  const std::unordered_set<Node*> run = wanted ? nodes_to_run(order, *wanted) : std::unordered_set<Node*>{};
+  for (Node* node : order) {
     auto it = pending.find(node);
     if (it == pending.end()) continue;  // no gradient flowed into this node
     Tensor g = std::move(it->second);
     pending.erase(it);
-    if (auto out = node->output(); out && out->retains_grad) accumulate_into(*out, g);
-    Gradients input_grads = node->apply(g);
+    if (wanted) {
+      if (auto w = wanted->nodes.find(node); w != wanted->nodes.end()) add_into(wanted->grads[w->second], g);
+      if (!run.count(node)) continue;  // no wanted tensor below it
+    } else if (auto out = node->output(); out && out->retains_grad) {
+      accumulate_into(*out, g);
+    }
+    Gradients input_grads = node->apply(g, create_graph);
     if (!retain_graph) node->release();
     const auto& edges = node->next_edges();
     for (size_t i = 0; i < edges.size(); ++i)  // undo broadcasting: back to each input's shape
       if (edges[i].is_active() && input_grads[i].defined())
         input_grads[i] = sum_to(input_grads[i], edges[i].shape);
+    if (autograd::anomaly_detection_enabled()) check_finite(*node, input_grads);
     trace::node_applied(*node, g, input_grads);
     for (size_t i = 0; i < edges.size(); ++i) {
       const Edge& e = edges[i];
       if (!e.is_active() || !input_grads[i].defined()) continue;
-      if (e.node)
+      if (e.node) {
         add_into(pending[e.node.get()], input_grads[i]);
-      else
-        accumulate_into(*e.leaf, input_grads[i]);
+      } else if (auto leaf = e.leaf.lock()) {
+        if (!wanted)
+          accumulate_into(*leaf, input_grads[i]);
+        else if (auto w = wanted->leaves.find(leaf.get()); w != wanted->leaves.end())
+          add_into(wanted->grads[w->second], input_grads[i]);
+      }
     }
   }
+}
+
+}  // namespace detail
+
+void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph) const {
+  if (!defined()) fail("backward: called on an undefined tensor");
+  if (!requires_grad())
+    fail("backward: the tensor does not require grad and has no grad_fn (shape ", shape(),
+         "); call requires_grad_() on the leaves it is computed from");
+  Tensor seed = detail::initial_gradient(*this, gradient, "backward");
+  detail::run_backward({*this}, {seed}, retain_graph.value_or(create_graph), create_graph, nullptr);
 }
 
 }  // namespace ember

@@ -21,4 +21,16 @@ struct NoGradGuard {
   bool previous_;
 };
 
+/// Turns graph recording on for a scope (PyTorch's enable_grad), e.g. inside a
+/// function that gradcheck calls under NoGradGuard but that needs a graph itself.
+struct EnableGradGuard {
+  EnableGradGuard() : previous_(GradMode::is_enabled()) { GradMode::set_enabled(true); }
+  ~EnableGradGuard() { GradMode::set_enabled(previous_); }
+  EnableGradGuard(const EnableGradGuard&) = delete;
+  EnableGradGuard& operator=(const EnableGradGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
 }  // namespace ember

@@ -4,7 +4,9 @@
 #include <random>
 #include <sstream>
 
+#include "core/autograd.h"
 #include "core/grad_mode.h"
+#include "core/ops.h"
 
 namespace ember {
 namespace {
@@ -68,6 +70,47 @@ GradcheckResult gradcheck(const TensorFunction& f, const std::vector<Tensor>& in
     }
   }
   return result;
+}
+
+GradcheckResult gradgradcheck(const TensorFunction& f, const std::vector<Tensor>& inputs,
+                              GradcheckOptions options) {
+  // The direction the first gradient is taken along: fixed, random, from f's output shape.
+  std::vector<Tensor> probe;
+  for (const Tensor& x : inputs) {
+    if (!x.defined()) fail("gradgradcheck: an input is an undefined tensor");
+    probe.push_back(x.detach().clone().requires_grad_(x.requires_grad()));
+  }
+  Tensor y = f(probe);
+  if (!y.defined()) fail("gradgradcheck: f returned an undefined tensor");
+  std::mt19937 rng(4321);
+  std::uniform_real_distribution<float> dist(0.5f, 1.5f);
+  std::vector<float> v(y.numel());
+  for (float& e : v) e = (rng() & 1) ? dist(rng) : -dist(rng);
+  const Tensor direction = tensor(v, y.shape());
+
+  // x ↦ the gradient of v·f at x, every input's flattened and joined: a function whose
+  // own backward is f's second derivative. It needs a graph even when gradcheck calls
+  // it under NoGradGuard.
+  TensorFunction first_gradient = [&f, direction](const std::vector<Tensor>& xs) {
+    EnableGradGuard grad_mode;
+    std::vector<Tensor> wrt;
+    for (const Tensor& x : xs)
+      if (x.requires_grad()) wrt.push_back(x);
+    Tensor out = f(xs);
+    if (!out.requires_grad())
+      fail("gradgradcheck: f's output (shape ", out.shape(),
+           ") does not depend on any input that requires grad");
+    std::vector<Tensor> g =
+        autograd::grad({out}, wrt, {direction}, std::nullopt, /*create_graph=*/true, true);
+    std::vector<Tensor> flat;
+    for (size_t k = 0; k < wrt.size(); ++k)
+      flat.push_back((g[k].defined() ? g[k] : zeros(wrt[k].shape())).reshape({wrt[k].numel()}));
+    // A gradient that does not depend on the inputs (f linear) still needs a graph to check.
+    Tensor joined = cat(flat, 0);
+    if (!joined.requires_grad()) joined = joined + (wrt[0] * 0.0f).sum();
+    return joined;
+  };
+  return gradcheck(first_gradient, inputs, options);
 }
 
 }  // namespace ember

@@ -31,4 +31,10 @@ using TensorFunction = std::function<Tensor(const std::vector<Tensor>&)>;
 GradcheckResult gradcheck(const TensorFunction& f, const std::vector<Tensor>& inputs,
                           GradcheckOptions options = {});
 
+/// The same check one order up: the gradient of f (its vector-Jacobian product with a fixed
+/// random direction, computed with create_graph) is itself checked with gradcheck, so its
+/// backward — the second derivative of f — is held against finite differences of the first.
+GradcheckResult gradgradcheck(const TensorFunction& f, const std::vector<Tensor>& inputs,
+                              GradcheckOptions options = {});
+
 }  // namespace ember

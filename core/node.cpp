@@ -9,6 +9,7 @@ namespace ember {
 namespace {
 
 std::atomic<int64_t> live_nodes{0};
+thread_local Node* applying = nullptr;  // the node whose backward runs on this thread
 
 // Moves into `out` the children that only this edge list keeps alive.
 void take_last_owned(std::vector<Edge>& edges, std::vector<std::shared_ptr<Node>>& out) {
@@ -20,16 +21,18 @@ Edge edge_to(const Tensor& input) {
   Edge e;
   if (!input.defined() || !input.requires_grad()) return e;  // no gradient flows there
   e.shape = input.shape();
-  if (input.grad_fn())
+  if (input.grad_fn()) {
     e.node = input.grad_fn();
-  else
+  } else {
     e.leaf = input.impl_ptr();
+    e.to_leaf = true;
+  }
   return e;
 }
 
 }  // namespace
 
-Node::Node(NodeKind kind, std::vector<Edge> next, BackwardFunction backward, Shape output_shape)
+Node::Node(NodeKind kind, std::vector<Edge> next, Backward backward, Shape output_shape)
     : name_(kind.name),
       rule_(kind.rule),
       next_(std::move(next)),
@@ -53,7 +56,42 @@ Node::~Node() {
 }
 
 void Node::note_saved(const Tensor& saved) {
-  if (saved.defined()) saved_.push_back({saved.impl()->storage, saved.version(), saved.shape()});
+  if (!saved.defined()) return;
+  saved_.push_back({saved.impl()->storage, saved.version(), saved.shape()});
+  saved_requires_grad_ = saved_requires_grad_ || saved.requires_grad();
+}
+
+Node* Node::current() { return applying; }
+
+// --- SavedTensor ----------------------------------------------------------------
+
+SavedTensor::SavedTensor(const Tensor& t) {
+  if (!t.defined()) return;
+  values_ = t.detach();
+  if (t.requires_grad() && t.grad_fn())
+    graph_ = t;
+  else if (t.requires_grad())
+    leaf_ = t.impl_ptr();
+}
+
+SavedTensor SavedTensor::output(const Tensor& y) {
+  SavedTensor s;
+  s.values_ = y.detach();
+  s.output_ = true;
+  return s;
+}
+
+Tensor SavedTensor::get() const {
+  if (!GradMode::is_enabled() || !values_.defined()) return values_;  // a normal backward: values
+  if (graph_.defined()) return graph_;
+  if (auto leaf = leaf_.lock()) return Tensor(leaf);
+  if (output_ && applying) {  // the output again, as a new handle whose grad_fn is the node that made it
+    Tensor y = values_.detach();
+    y.impl()->grad_fn = applying->shared_from_this();
+    y.impl()->requires_grad = true;
+    return y;
+  }
+  return values_;  // a leaf gone: nothing can ask for its gradient
 }
 
 // PyTorch's check and message: the values this backward reads are no longer
@@ -68,19 +106,40 @@ void Node::check_saved_unchanged() const {
   }
 }
 
-Gradients Node::apply(const Tensor& grad_output) {
-  if (!backward_)
+namespace {
+// Sets the thread's applying node for a scope (a backward may run another, nested).
+struct Applying {
+  Node* previous;
+  explicit Applying(Node* node) : previous(applying) { applying = node; }
+  ~Applying() { applying = previous; }
+};
+}  // namespace
+
+Gradients Node::apply(const Tensor& grad_output, bool create_graph) {
+  if (released())
     fail("backward: trying to backward through the graph a second time (", name_,
          " was freed by an earlier backward); pass retain_graph=true to the first backward() to keep it");
   check_saved_unchanged();
-  Gradients g = backward_(grad_output);
+  const bool recorded = create_graph && backward_.differentiable;
+  const BackwardFunction& f = recorded || !backward_.fast ? backward_.differentiable : backward_.fast;
+  Applying scope(this);
+  Gradients g = f(grad_output);
   if (g.size() != next_.size())
     fail("backward: ", name_, " returned ", g.size(), " gradients for ", next_.size(),
          " inputs (bug in the op)");
+  // A backward that cannot say it is differentiable, asked for a graph: a gradient
+  // without one, where it should depend on something that requires grad, would be a
+  // silently constant derivative.
+  if (create_graph && !backward_.differentiable && (grad_output.requires_grad() || saved_requires_grad_))
+    for (size_t i = 0; i < g.size(); ++i)
+      if (next_[i].is_active() && g[i].defined() && !g[i].requires_grad())
+        fail("backward: create_graph asks for a graph of the gradient, but ", name_, "'s backward returned ",
+             "the gradient of input ", i, " without one; write its backward with ember ops on tensors saved ",
+             "as SavedTensor and record it as Backward{.differentiable = ...}");
   return g;
 }
 
-void Node::release() { backward_ = nullptr; }
+void Node::release() { backward_ = {}; }
 
 bool needs_grad(std::initializer_list<const Tensor*> inputs) {
   if (!GradMode::is_enabled()) return false;
@@ -89,7 +148,7 @@ bool needs_grad(std::initializer_list<const Tensor*> inputs) {
   return false;
 }
 
-void record(NodeKind kind, Tensor& output, const std::vector<Tensor>& inputs, BackwardFunction backward,
+void record(NodeKind kind, Tensor& output, const std::vector<Tensor>& inputs, Backward backward,
             std::initializer_list<Tensor> saved) {
   std::vector<Edge> next;
   next.reserve(inputs.size());
@@ -101,10 +160,21 @@ void record(NodeKind kind, Tensor& output, const std::vector<Tensor>& inputs, Ba
   output.impl()->requires_grad = true;
 }
 
-void record(NodeKind kind, Tensor& output, std::initializer_list<Tensor> inputs, BackwardFunction backward,
+void record(NodeKind kind, Tensor& output, std::initializer_list<Tensor> inputs, Backward backward,
             std::initializer_list<Tensor> saved) {
   std::vector<Tensor> list(inputs);
   record(kind, output, list, std::move(backward), saved);
+}
+
+void record(NodeKind kind, Tensor& output, const std::vector<Tensor>& inputs, BackwardFunction backward,
+            std::initializer_list<Tensor> saved) {
+  record(kind, output, inputs, Backward{.fast = std::move(backward)}, saved);
+}
+
+void record(NodeKind kind, Tensor& output, std::initializer_list<Tensor> inputs, BackwardFunction backward,
+            std::initializer_list<Tensor> saved) {
+  std::vector<Tensor> list(inputs);
+  record(kind, output, list, Backward{.fast = std::move(backward)}, saved);
 }
 
 int64_t live_node_count() { return live_nodes.load(); }

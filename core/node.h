@@ -22,6 +22,15 @@
 // modified in place (fill_, copy_, an optimizer step) is an error, not a
 // silently wrong gradient.
 //
+// Gradients of gradients. A backward function written with ember's own ops on
+// the tensors it saved is itself differentiable: when backward(create_graph)
+// asks for a graph of the gradient, the engine runs it with grad mode on and
+// its ops record as any others. For that the function reads what it saved
+// through SavedTensor::get(), which gives back the tensor with its place in the
+// graph, and the op passes it as Backward{.differentiable = f}. Ops whose fast
+// backward is a fused kernel give both: Backward{.fast = kernel, .differentiable
+// = formula}; the formula runs only when a graph is asked for.
+//
 // The engine (engine.cpp) walks the graph in reverse topological order and
 // calls each backward function once.
 #pragma once
@@ -29,6 +38,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/tensor.h"
@@ -39,12 +49,16 @@ class Node;
 
 /// Where one input's gradient goes: into the node that produced the input,
 /// or, for a leaf that requires grad, into its .grad(). The input's shape is
-/// kept so that the engine can sum a broadcast gradient back to it.
+/// kept so that the engine can sum a broadcast gradient back to it. A leaf is
+/// held weakly: with create_graph its .grad() holds nodes that lead back to it,
+/// and a strong link would be a cycle never freed. A leaf that died before the
+/// backward has no .grad() anyone could read; its gradient is dropped.
 struct Edge {
   std::shared_ptr<Node> node;
-  std::shared_ptr<TensorImpl> leaf;
+  std::weak_ptr<TensorImpl> leaf;
   Shape shape;
-  bool is_active() const { return node || leaf; }
+  bool to_leaf = false;
+  bool is_active() const { return node || to_leaf; }
 };
 
 /// A node's name ("ExpBackward") and its local rule in words
@@ -59,9 +73,42 @@ struct NodeKind {
 using Gradients = std::vector<Tensor>;
 using BackwardFunction = std::function<Gradients(const Tensor& grad_output)>;
 
-class Node {
+/// How a node maps its output's gradient to its inputs'. `differentiable` is
+/// written with ember's ops on SavedTensor::get() and is run with grad mode on
+/// when a graph of the gradient is asked for (create_graph); `fast` (a fused
+/// kernel, say) runs otherwise. Give `differentiable` alone when one function
+/// is both.
+struct Backward {
+  BackwardFunction fast;
+  BackwardFunction differentiable;
+};
+
+/// A tensor a backward function reads. It keeps the values (a detached handle
+/// on the same storage), and get() gives them back — plain in a normal
+/// backward, and with their place in the graph when the backward is being
+/// recorded: a non-leaf input itself, a leaf while it lives (held weakly, for
+/// the reason Edge gives), the op's own output re-attached to the node being
+/// applied (held as values only: the output holds the node, so holding the
+/// output would be a cycle).
+class SavedTensor {
  public:
-  Node(NodeKind kind, std::vector<Edge> next, BackwardFunction backward, Shape output_shape);
+  SavedTensor() = default;
+  /// An input of the op (any tensor but its own output).
+  SavedTensor(const Tensor& t);  // NOLINT: implicit, so that a capture reads [x = SavedTensor(x)] or {x}
+  /// The op's own output.
+  static SavedTensor output(const Tensor& y);
+  Tensor get() const;
+
+ private:
+  Tensor values_;                   // detached: the same storage, no graph
+  Tensor graph_;                    // a non-leaf input that requires grad
+  std::weak_ptr<TensorImpl> leaf_;  // a leaf input that requires grad
+  bool output_ = false;
+};
+
+class Node : public std::enable_shared_from_this<Node> {
+ public:
+  Node(NodeKind kind, std::vector<Edge> next, Backward backward, Shape output_shape);
   ~Node();  // iterative: a million-node chain must not recurse a million deep
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
@@ -77,18 +124,23 @@ class Node {
 
   /// Notes the version of a tensor the backward function saved (see record()).
   void note_saved(const Tensor& saved);
-  /// Applies the local chain rule. Throws if the graph was already freed, or
-  /// if a saved tensor was modified in place since it was saved.
-  Gradients apply(const Tensor& grad_output);
+  /// Applies the local chain rule: the differentiable function when
+  /// create_graph (grad mode is then on), else the fast one. Throws if the
+  /// graph was already freed, if a saved tensor was modified in place since it
+  /// was saved, or if create_graph meets a backward that cannot record a graph.
+  Gradients apply(const Tensor& grad_output, bool create_graph = false);
   /// Frees what the backward function saved (after a backward without retain_graph).
   void release();
-  bool released() const { return !backward_; }
+  bool released() const { return !backward_.fast && !backward_.differentiable; }
+  /// The node whose backward is running on this thread (SavedTensor::output re-attaches to it).
+  static Node* current();
 
  private:
   const char* name_;
   const char* rule_;
   std::vector<Edge> next_;
-  BackwardFunction backward_;
+  Backward backward_;
+  bool saved_requires_grad_ = false;  // a saved tensor requires grad: its derivative is not constant
   Shape output_shape_;
   std::weak_ptr<TensorImpl> output_;
   struct SavedVersion {
@@ -110,6 +162,14 @@ inline bool needs_grad(const Tensor& a, const Tensor& b) { return needs_grad({&a
 /// order the backward function returns gradients). Call it only when
 /// needs_grad(...) is true. `saved`: the tensors (inputs, output) whose values
 /// the backward function reads, so that in-place changes to them are caught.
+void record(NodeKind kind, Tensor& output, std::initializer_list<Tensor> inputs, Backward backward,
+            std::initializer_list<Tensor> saved = {});
+void record(NodeKind kind, Tensor& output, const std::vector<Tensor>& inputs, Backward backward,
+            std::initializer_list<Tensor> saved = {});
+/// A node with one backward function that says nothing of whether it can be
+/// differentiated (a user's own op): run as `fast`, and under create_graph run
+/// with grad mode on and checked — a gradient with no graph where the output's
+/// gradient or a saved tensor requires grad is an ember::Error naming the node.
 void record(NodeKind kind, Tensor& output, std::initializer_list<Tensor> inputs, BackwardFunction backward,
             std::initializer_list<Tensor> saved = {});
 void record(NodeKind kind, Tensor& output, const std::vector<Tensor>& inputs, BackwardFunction backward,

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,7 +63,10 @@ class Tensor {
   const std::shared_ptr<Node>& grad_fn() const;
   /// Runs reverse-mode autodiff from this tensor. A scalar needs no gradient;
   /// otherwise pass one of this tensor's shape. Frees the graph unless retain_graph.
-  void backward(const Tensor& gradient = {}, bool retain_graph = false) const;
+  /// retain_graph defaults to create_graph (PyTorch); with create_graph the leaves'
+  /// .grad() carry a graph of their own and can be differentiated again.
+  void backward(const Tensor& gradient = {}, std::optional<bool> retain_graph = std::nullopt,
+                bool create_graph = false) const;
   /// Same storage, cut from the graph: requires_grad() is false.
   Tensor detach() const;
   Tensor clone() const;  ///< a copy of the values (differentiable)

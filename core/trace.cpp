@@ -26,7 +26,7 @@ void node_applied(const Node& node, const Tensor& grad_output, const Gradients& 
     out << "  input " << i << " -> ";
     if (e.node)
       out << e.node->name();
-    else if (e.leaf)
+    else if (e.to_leaf)
       out << "leaf " << shape_str(e.shape) << " (.grad accumulates)";
     else
       out << "(no grad needed)";
