@@ -17,7 +17,7 @@ Tensor operator+(const Tensor& a, const Tensor& b) {
   Tensor y = zip_values(a, b, "add", [](float u, float v) { return u + v; });
   if (needs_grad(a, b))
     record({"AddBackward", "y = a + b: da = g, db = g (summed back over broadcast dims)"}, y, {a, b},
-           [](const Tensor& g) { return grads(g, g); });
+           Backward{.differentiable = [](const Tensor& g) { return grads(g, g); }});
   return y;
 }
 
@@ -25,7 +25,7 @@ Tensor operator-(const Tensor& a, const Tensor& b) {
   Tensor y = zip_values(a, b, "sub", [](float u, float v) { return u - v; });
   if (needs_grad(a, b))
     record({"SubBackward", "y = a - b: da = g, db = -g"}, y, {a, b},
-           [](const Tensor& g) { return grads(g, -g); });
+           Backward{.differentiable = [](const Tensor& g) { return grads(g, -g); }});
   return y;
 }
 
@@ -34,7 +34,9 @@ Tensor operator*(const Tensor& a, const Tensor& b) {
   Tensor y = zip_values(a, b, "mul", [](float u, float v) { return u * v; });
   if (needs_grad(a, b))
     record({"MulBackward", "y = a * b: da = g * b, db = g * a"}, y, {a, b},
-           [a = a.detach(), b = b.detach()](const Tensor& g) { return grads(g * b, g * a); }, {a, b});
+           Backward{.differentiable = [a = SavedTensor(a), b = SavedTensor(b)](
+                                          const Tensor& g) { return grads(g * b.get(), g * a.get()); }},
+           {a, b});
   return y;
 }
 
@@ -43,7 +45,11 @@ Tensor operator/(const Tensor& a, const Tensor& b) {
   Tensor y = zip_values(a, b, "div", [](float u, float v) { return u / v; });
   if (needs_grad(a, b))
     record({"DivBackward", "y = a / b: da = g / b, db = -g * a / b^2"}, y, {a, b},
-           [a = a.detach(), b = b.detach()](const Tensor& g) { return grads(g / b, -g * a / (b * b)); },
+           Backward{.differentiable =
+                        [a = SavedTensor(a), b = SavedTensor(b)](const Tensor& g) {
+                          Tensor av = a.get(), bv = b.get();
+                          return grads(g / bv, -g * av / (bv * bv));
+                        }},
            {a, b});
   return y;
 }
@@ -54,7 +60,7 @@ Tensor operator+(const Tensor& a, float s) {
   Tensor y = map_values(a, [s](float u) { return u + s; });
   if (needs_grad(a))
     record({"AddBackward", "y = a + b: da = g, db = g (summed back over broadcast dims)"}, y, {a},
-           [](const Tensor& g) { return grads(g); });
+           Backward{.differentiable = [](const Tensor& g) { return grads(g); }});
   return y;
 }
 Tensor operator-(const Tensor& a, float s) { return a + (-s); }
@@ -62,14 +68,14 @@ Tensor operator*(const Tensor& a, float s) {
   Tensor y = map_values(a, [s](float u) { return u * s; });
   if (needs_grad(a))
     record({"MulBackward", "y = a * b: da = g * b, db = g * a"}, y, {a},
-           [s](const Tensor& g) { return grads(g * s); });
+           Backward{.differentiable = [s](const Tensor& g) { return grads(g * s); }});
   return y;
 }
 Tensor operator/(const Tensor& a, float s) {
   Tensor y = map_values(a, [s](float u) { return u / s; });
   if (needs_grad(a))
     record({"DivBackward", "y = a / b: da = g / b, db = -g * a / b^2"}, y, {a},
-           [s](const Tensor& g) { return grads(g / s); });
+           Backward{.differentiable = [s](const Tensor& g) { return grads(g / s); }});
   return y;
 }
 Tensor operator+(float s, const Tensor& b) { return b + s; }
@@ -77,7 +83,8 @@ Tensor operator*(float s, const Tensor& b) { return b * s; }
 Tensor operator-(float s, const Tensor& b) {
   Tensor y = map_values(b, [s](float v) { return s - v; });
   if (needs_grad(b))
-    record({"RsubBackward", "y = s - b: db = -g"}, y, {b}, [](const Tensor& g) { return grads(-g); });
+    record({"RsubBackward", "y = s - b: db = -g"}, y, {b},
+           Backward{.differentiable = [](const Tensor& g) { return grads(-g); }});
   return y;
 }
 // d(s/b) = −s/b² · db = −(s/b)/b · db.
@@ -85,7 +92,9 @@ Tensor operator/(float s, const Tensor& b) {
   Tensor y = map_values(b, [s](float v) { return s / v; });
   if (needs_grad(b))
     record({"RdivBackward", "y = s / b: db = -g * y / b"}, y, {b},
-           [b = b.detach(), y = y.detach()](const Tensor& g) { return grads(-g * y / b); }, {b, y});
+           Backward{.differentiable = [b = SavedTensor(b), y = SavedTensor::output(y)](
+                                          const Tensor& g) { return grads(-g * y.get() / b.get()); }},
+           {b, y});
   return y;
 }
 Tensor operator-(const Tensor& a) { return neg(a); }
@@ -99,10 +108,11 @@ Tensor maximum(const Tensor& a, const Tensor& b) {
   Tensor y = zip_values(a, b, "maximum", [](float u, float v) { return std::isnan(u) || u > v ? u : v; });
   if (needs_grad(a, b))
     record({"MaximumBackward", "y = max(a, b): the larger input gets g (ties: half each)"}, y, {a, b},
-           [a = a.detach(), b = b.detach()](const Tensor& g) {
-             Tensor tie = (a == b) * 0.5f;
-             return grads(g * (1.0f - (a < b) - tie), g * (1.0f - (a > b) - tie));
-           },
+           Backward{.differentiable =  // the masks are constants
+                    [a = a.detach(), b = b.detach()](const Tensor& g) {
+                      Tensor tie = (a == b) * 0.5f;
+                      return grads(g * (1.0f - (a < b) - tie), g * (1.0f - (a > b) - tie));
+                    }},
            {a, b});
   return y;
 }
@@ -111,10 +121,11 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
   Tensor y = zip_values(a, b, "minimum", [](float u, float v) { return std::isnan(u) || u < v ? u : v; });
   if (needs_grad(a, b))
     record({"MinimumBackward", "y = min(a, b): the smaller input gets g (ties: half each)"}, y, {a, b},
-           [a = a.detach(), b = b.detach()](const Tensor& g) {
-             Tensor tie = (a == b) * 0.5f;
-             return grads(g * (1.0f - (a > b) - tie), g * (1.0f - (a < b) - tie));
-           },
+           Backward{.differentiable =  // the masks are constants
+                    [a = a.detach(), b = b.detach()](const Tensor& g) {
+                      Tensor tie = (a == b) * 0.5f;
+                      return grads(g * (1.0f - (a > b) - tie), g * (1.0f - (a < b) - tie));
+                    }},
            {a, b});
   return y;
 }
@@ -124,13 +135,16 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
 Tensor pow(const Tensor& a, const Tensor& b) {
   Tensor y = zip_values(a, b, "pow", [](float u, float v) { return std::pow(u, v); });
   if (needs_grad(a, b))
-    record({"PowBackward", "y = x^p: dx = g * p * x^(p-1)"}, y, {a, b},
-           [a = a.detach(), b = b.detach(), y = y.detach()](const Tensor& g) {
-             Tensor ga = where(b == 0.0f, 0.0f, g * b * pow(a, b - 1.0f));
-             Tensor gb = where((a == 0.0f) * (b >= 0.0f), 0.0f, g * y * log(a));
-             return grads(ga, gb);
-           },
-           {a, b, y});
+    record(
+        {"PowBackward", "y = x^p: dx = g * p * x^(p-1)"}, y, {a, b},
+        Backward{.differentiable =
+                     [a = SavedTensor(a), b = SavedTensor(b), y = SavedTensor::output(y)](const Tensor& g) {
+                       Tensor av = a.get(), bv = b.get();
+                       Tensor ga = where(bv == 0.0f, 0.0f, g * bv * pow(av, bv - 1.0f));
+                       Tensor gb = where((av == 0.0f) * (bv >= 0.0f), 0.0f, g * y.get() * log(av));
+                       return grads(ga, gb);
+                     }},
+        {a, b, y});
   return y;
 }
 
@@ -148,10 +162,11 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   });
   if (needs_grad(a, b))
     record({"WhereBackward", "y = c ? a : b: da = g where c, db = g elsewhere"}, y, {a, b},
-           [c = c.detach()](const Tensor& g) {
-             Tensor take_a = c != 0.0f;
-             return grads(g * take_a, g * (1.0f - take_a));
-           },
+           Backward{.differentiable =
+                        [c = c.detach()](const Tensor& g) {
+                          Tensor take_a = c != 0.0f;
+                          return grads(g * take_a, g * (1.0f - take_a));
+                        }},
            {c});
   return y;
 }

@@ -4,9 +4,12 @@
 // algorithm; every other op records its own. Internal: not installed.
 #pragma once
 
+#include <functional>
+
 #include "core/kernels/elementwise.h"
 #include "core/kernels/onednn_eltwise.h"
 #include "core/node.h"
+#include "core/ops.h"
 #include "core/tensor.h"
 
 namespace ember::detail {
@@ -60,18 +63,25 @@ inline Tensor eltwise_grad(const Tensor& data, const Tensor& g, kernels::Eltwise
   });
 }
 
+/// dy/dx of an elementwise op written with ember's ops, from what its node
+/// saved: the output y for the *_use_dst algorithms, else the input x.
+using Derivative = std::function<Tensor(const Tensor& saved)>;
+
 /// One oneDNN eltwise algorithm forward and backward, with its node. For a
-/// *_use_dst algorithm the node saves the output's storage (y.detach(), never y:
-/// that would hold its own node), otherwise the input.
-inline Tensor eltwise_op(NodeKind kind, const Tensor& x, kernels::Eltwise alg, float alpha = 0,
-                         float beta = 0) {
+/// *_use_dst algorithm the node saves the output (as values: the output holds
+/// its node), otherwise the input. The fast backward is oneDNN's; when a graph
+/// of the gradient is asked for, it is g · derivative(saved), recorded.
+inline Tensor eltwise_op(NodeKind kind, const Tensor& x, kernels::Eltwise alg, Derivative derivative,
+                         float alpha = 0, float beta = 0) {
   Tensor y = eltwise(x, alg, alpha, beta);
   if (needs_grad(x)) {
     const bool reads_output = kernels::backward_reads_output(alg);
+    const SavedTensor saved = reads_output ? SavedTensor::output(y) : SavedTensor(x);
     record(kind, y, {x},
-           [saved = reads_output ? y.detach() : x.detach(), alg, alpha, beta](const Tensor& g) {
-             return grads(eltwise_grad(saved, g, alg, alpha, beta));
-           },
+           Backward{.fast = [saved, alg, alpha, beta](
+                                const Tensor& g) { return grads(eltwise_grad(saved.get(), g, alg, alpha, beta)); },
+                    .differentiable = [saved, derivative = std::move(derivative)](
+                                          const Tensor& g) { return grads(g * derivative(saved.get())); }},
            {reads_output ? y : x});
   }
   return y;

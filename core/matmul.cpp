@@ -18,16 +18,22 @@ Tensor batched_matmul(const Tensor& a, const Tensor& b) {
                   k, n);
   if (needs_grad(a, b))
     record({"MmBackward", "y = A B: dA = g B^T, dB = A^T g"}, y, {a, b},
-           [a = a.detach(), b = b.detach(), batch, m, k, n](const Tensor& g) {
-             Tensor ga = Tensor::empty(a.shape()), gb = Tensor::empty(b.shape());
-             for (int64_t i = 0; i < batch; ++i) {
-               kernels::gemm(g.data() + i * m * n, false, b.data() + i * k * n, true, nullptr,
-                             ga.data() + i * m * k, m, n, k);  // dC·Bᵀ
-               kernels::gemm(a.data() + i * m * k, true, g.data() + i * m * n, false, nullptr,
-                             gb.data() + i * k * n, k, m, n);  // Aᵀ·dC
-             }
-             return grads(ga, gb);
-           },
+           Backward{.fast =
+                        [a = a.detach(), b = b.detach(), batch, m, k, n](const Tensor& g) {
+                          Tensor ga = Tensor::empty(a.shape()), gb = Tensor::empty(b.shape());
+                          for (int64_t i = 0; i < batch; ++i) {
+                            kernels::gemm(g.data() + i * m * n, false, b.data() + i * k * n, true, nullptr,
+                                          ga.data() + i * m * k, m, n, k);  // dC·Bᵀ
+                            kernels::gemm(a.data() + i * m * k, true, g.data() + i * m * n, false, nullptr,
+                                          gb.data() + i * k * n, k, m, n);  // Aᵀ·dC
+                          }
+                          return grads(ga, gb);
+                        },
+                    .differentiable =
+                        [a = SavedTensor(a), b = SavedTensor(b)](const Tensor& g) {
+                          Tensor av = a.get(), bv = b.get();
+                          return grads(matmul(g, transpose(bv, -2, -1)), matmul(transpose(av, -2, -1), g));
+                        }},
            {a, b});
   return y;
 }

@@ -16,7 +16,8 @@ using detail::zip_values;
 Tensor neg(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return -v; });
   if (needs_grad(x))
-    record({"NegBackward", "y = -x: dx = -g"}, y, {x}, [](const Tensor& g) { return grads(-g); });
+    record({"NegBackward", "y = -x: dx = -g"}, y, {x},
+           Backward{.differentiable = [](const Tensor& g) { return grads(-g); }});
   return y;
 }
 
@@ -25,7 +26,9 @@ Tensor exp(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::exp(v); });
   if (needs_grad(x))
     record({"ExpBackward", "y = exp(x): dx = g * y"}, y, {x},
-           [y = y.detach()](const Tensor& g) { return grads(g * y); }, {y});
+           Backward{.differentiable =
+                        [y = SavedTensor::output(y)](const Tensor& g) { return grads(g * y.get()); }},
+           {y});
   return y;
 }
 
@@ -34,7 +37,8 @@ Tensor log(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::log(v); });
   if (needs_grad(x))
     record({"LogBackward", "y = log(x): dx = g / x"}, y, {x},
-           [x = x.detach()](const Tensor& g) { return grads(g / x); }, {x});
+           Backward{.differentiable = [x = SavedTensor(x)](const Tensor& g) { return grads(g / x.get()); }},
+           {x});
   return y;
 }
 
@@ -43,7 +47,9 @@ Tensor log1p(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::log1p(v); });
   if (needs_grad(x))
     record({"Log1PBackward", "y = log(1 + x): dx = g / (1 + x)"}, y, {x},
-           [x = x.detach()](const Tensor& g) { return grads(g / (x + 1.0f)); }, {x});
+           Backward{.differentiable =
+                        [x = SavedTensor(x)](const Tensor& g) { return grads(g / (x.get() + 1.0f)); }},
+           {x});
   return y;
 }
 
@@ -52,7 +58,9 @@ Tensor sqrt(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::sqrt(v); });
   if (needs_grad(x))
     record({"SqrtBackward", "y = sqrt(x): dx = g / (2 y)"}, y, {x},
-           [y = y.detach()](const Tensor& g) { return grads(g / (y * 2.0f)); }, {y});
+           Backward{.differentiable = [y = SavedTensor::output(y)](
+                                          const Tensor& g) { return grads(g / (y.get() * 2.0f)); }},
+           {y});
   return y;
 }
 
@@ -65,7 +73,9 @@ Tensor abs(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::fabs(v); });
   if (needs_grad(x))
     record({"AbsBackward", "y = |x|: dx = g * sign(x)"}, y, {x},
-           [x = x.detach()](const Tensor& g) { return grads(g * sign(x)); }, {x});
+           Backward{
+               .differentiable = [x = SavedTensor(x)](const Tensor& g) { return grads(g * sign(x.get())); }},
+           {x});
   return y;
 }
 
@@ -75,13 +85,14 @@ Tensor abs(const Tensor& x) {
 // functions; reference::tanh and reference::sigmoid write the plain formulas.
 Tensor tanh(const Tensor& x) {
   if (!x.defined()) fail("tanh: the input tensor is undefined");
-  return eltwise_op({"TanhBackward", "y = tanh(x): dx = g * (1 - y^2)"}, x, kernels::Eltwise::tanh_use_dst);
+  return eltwise_op({"TanhBackward", "y = tanh(x): dx = g * (1 - y^2)"}, x, kernels::Eltwise::tanh_use_dst,
+                    [](const Tensor& y) { return 1.0f - y * y; });
 }
 
 Tensor sigmoid(const Tensor& x) {
   if (!x.defined()) fail("sigmoid: the input tensor is undefined");
   return eltwise_op({"SigmoidBackward", "y = sigmoid(x): dx = g * y * (1 - y)"}, x,
-                    kernels::Eltwise::logistic_use_dst);
+                    kernels::Eltwise::logistic_use_dst, [](const Tensor& y) { return y * (1.0f - y); });
 }
 
 // d/dx erf x = 2/√π · e^(−x²).
@@ -89,11 +100,18 @@ Tensor erf(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::erf(v); });
   if (needs_grad(x))
     record({"ErfBackward", "y = erf(x): dx = g * 2/sqrt(pi) * exp(-x^2)"}, y, {x},
-           [x = x.detach()](const Tensor& g) {
-             const float k = 2.0f / std::sqrt(std::numbers::pi_v<float>);
-             return grads(
-                 zip_values(g, x, "erf", [k](float gv, float xv) { return gv * k * std::exp(-xv * xv); }));
-           },
+           Backward{.fast =
+                        [x = x.detach()](const Tensor& g) {
+                          const float k = 2.0f / std::sqrt(std::numbers::pi_v<float>);
+                          return grads(zip_values(
+                              g, x, "erf", [k](float gv, float xv) { return gv * k * std::exp(-xv * xv); }));
+                        },
+                    .differentiable =
+                        [x = SavedTensor(x)](const Tensor& g) {
+                          const float k = 2.0f / std::sqrt(std::numbers::pi_v<float>);
+                          Tensor v = x.get();
+                          return grads(g * k * exp(-(v * v)));
+                        }},
            {x});
   return y;
 }
@@ -103,11 +121,16 @@ Tensor pow(const Tensor& x, float p) {
   Tensor y = map_values(x, [p](float v) { return std::pow(v, p); });
   if (needs_grad(x))
     record({"PowBackward", "y = x^p: dx = g * p * x^(p-1)"}, y, {x},
-           [x = x.detach(), p](const Tensor& g) {
-             return grads(zip_values(g, x, "pow", [p](float gv, float xv) {
-               return p == 0 ? 0.0f : gv * p * std::pow(xv, p - 1);
-             }));
-           },
+           Backward{.fast =
+                        [x = x.detach(), p](const Tensor& g) {
+                          return grads(zip_values(g, x, "pow", [p](float gv, float xv) {
+                            return p == 0 ? 0.0f : gv * p * std::pow(xv, p - 1);
+                          }));
+                        },
+                    .differentiable =
+                        [x = SavedTensor(x), p](const Tensor& g) {
+                          return grads(p == 0 ? zeros(g.shape()) : g * p * pow(x.get(), p - 1));
+                        }},
            {x});
   return y;
 }
@@ -117,7 +140,9 @@ Tensor pow(float base, const Tensor& x) {
   Tensor y = map_values(x, [base](float v) { return std::pow(base, v); });
   if (needs_grad(x))
     record({"PowBackward", "y = x^p: dx = g * p * x^(p-1)"}, y, {x},
-           [y = y.detach(), base](const Tensor& g) { return grads(g * y * std::log(base)); }, {y});
+           Backward{.differentiable = [y = SavedTensor::output(y), base](
+                                          const Tensor& g) { return grads(g * y.get() * std::log(base)); }},
+           {y});
   return y;
 }
 
@@ -126,10 +151,14 @@ static Tensor clamp_between(const Tensor& x, float lo, float hi, NodeKind kind) 
   Tensor y = map_values(x, [lo, hi](float v) { return std::isnan(v) ? v : std::min(std::max(v, lo), hi); });
   if (needs_grad(x))
     record(kind, y, {x},
-           [x = x.detach(), lo, hi](const Tensor& g) {
-             return grads(zip_values(
-                 g, x, "clamp", [lo, hi](float gv, float xv) { return xv >= lo && xv <= hi ? gv : 0.0f; }));
-           },
+           Backward{.fast =
+                        [x = x.detach(), lo, hi](const Tensor& g) {
+                          return grads(zip_values(g, x, "clamp", [lo, hi](float gv, float xv) {
+                            return xv >= lo && xv <= hi ? gv : 0.0f;
+                          }));
+                        },
+                    .differentiable =  // the mask is a constant: its derivative is 0
+                    [x = x.detach(), lo, hi](const Tensor& g) { return grads(g * ((x >= lo) * (x <= hi))); }},
            {x});
   return y;
 }

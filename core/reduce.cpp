@@ -156,10 +156,11 @@ Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
   Tensor y = sum_values(x, nd);
   if (!keepdim) y = y.reshape(dropped_shape(x.shape(), nd));
   if (needs_grad(x))
-    record({"SumBackward", "y = sum(x): dx = g copied to every summed element"}, y, {x},
-           [shape = x.shape(), kept = keepdim_shape(x.shape(), nd)](const Tensor& g) {
-             return grads(expand(g.reshape(kept), shape));  // every summed element gets the whole gradient
-           });
+    record(
+        {"SumBackward", "y = sum(x): dx = g copied to every summed element"}, y, {x},
+        Backward{.differentiable = [shape = x.shape(), kept = keepdim_shape(x.shape(), nd)](const Tensor& g) {
+          return grads(expand(g.reshape(kept), shape));  // every summed element gets the whole gradient
+        }});
   return y;
 }
 
@@ -192,10 +193,11 @@ static Tensor reduce_all_extreme(const Tensor& x, const char* op, NodeKind kind,
   Tensor y = largest ? max(flat, 0, false) : min(flat, 0, false);
   if (needs_grad(x))
     record(kind, y, {x},
-           [x = x.detach(), value = y.item()](const Tensor& g) {
-             Tensor hit = std::isnan(value) ? (x != x) : (x == value);
-             return grads(g * hit / sum(hit));
-           },
+           Backward{.differentiable =  // the mask of tied extremes is a constant
+                    [x = x.detach(), value = y.item()](const Tensor& g) {
+                      Tensor hit = std::isnan(value) ? (x != x) : (x == value);
+                      return grads(g * hit / sum(hit));
+                    }},
            {x});
   return y;
 }

@@ -69,8 +69,9 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   impl->shape = target;
   Tensor y(std::move(impl));
   if (needs_grad(x))
-    record({"ReshapeBackward", "y = reshape(x): dx = reshape(g) back to x's shape"}, y, {x},
-           [shape = x.shape()](const Tensor& g) { return grads(g.reshape(shape)); });
+    record(
+        {"ReshapeBackward", "y = reshape(x): dx = reshape(g) back to x's shape"}, y, {x},
+        Backward{.differentiable = [shape = x.shape()](const Tensor& g) { return grads(g.reshape(shape)); }});
   return y;
 }
 
@@ -133,7 +134,7 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
   }
   if (needs_grad(x))
     record({"PermuteBackward", "y = permute(x): dx = g permuted back"}, y, {x},
-           [inverse](const Tensor& g) { return grads(permute(g, inverse)); });
+           Backward{.differentiable = [inverse](const Tensor& g) { return grads(permute(g, inverse)); }});
   return y;
 }
 
@@ -177,7 +178,7 @@ Tensor expand(const Tensor& x, const Shape& sizes) {
   }
   if (needs_grad(x))
     record({"ExpandBackward", "y = expand(x): dx = g summed over the expanded dims"}, y, {x},
-           [](const Tensor& g) { return grads(g); });
+           Backward{.differentiable = [](const Tensor& g) { return grads(g); }});
   return y;
 }
 
@@ -203,13 +204,21 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   copy_blocks(x.data(), size * inner, start * inner, y.data(), length * inner, 0, outer, length * inner);
   if (needs_grad(x))
     record({"NarrowBackward", "y = x[slice]: dx = g in the slice, 0 elsewhere"}, y, {x},
-           [xshape = x.shape(), dim, start, length, inner, outer](const Tensor& g) {
-             Tensor gx = zeros(xshape);  // the gradient is zero outside the slice
-             int64_t size = xshape[dim];
-             copy_blocks(g.data(), length * inner, 0, gx.data(), size * inner, start * inner, outer,
-                         length * inner);
-             return grads(gx);
-           });
+           Backward{.fast =
+                        [xshape = x.shape(), dim, start, length, inner, outer](const Tensor& g) {
+                          Tensor gx = zeros(xshape);  // the gradient is zero outside the slice
+                          int64_t size = xshape[dim];
+                          copy_blocks(g.data(), length * inner, 0, gx.data(), size * inner, start * inner,
+                                      outer, length * inner);
+                          return grads(gx);
+                        },
+                    .differentiable =  // g between zeros: cat, whose own backward slices it out again
+                    [xshape = x.shape(), dim, start, length](const Tensor& g) {
+                      Shape before = xshape, after = xshape;
+                      before[dim] = start;
+                      after[dim] = xshape[dim] - start - length;
+                      return grads(cat({zeros(before), g, zeros(after)}, dim));
+                    }});
   return y;
 }
 
@@ -252,7 +261,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   for (const Tensor& t : tensors) any = any || needs_grad(t);
   if (any)
     record({"CatBackward", "y = cat(a, b, ...): each input gets its slice of g"}, y, tensors,
-           [sizes, dim](const Tensor& g) {
+           Backward{.differentiable = [sizes, dim](const Tensor& g) {
              Gradients out;  // each input gets its slice of the gradient back
              int64_t start = 0;
              for (int64_t s : sizes) {
@@ -260,7 +269,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
                start += s;
              }
              return out;
-           });
+           }});
   return y;
 }
 

@@ -89,7 +89,8 @@ Tensor Tensor::clone() const {
   Tensor out = empty(shape());
   std::copy_n(data(), numel(), out.data());
   if (needs_grad(*this))
-    record({"CloneBackward", "y = x: dx = g"}, out, {*this}, [](const Tensor& g) { return grads(g); });
+    record({"CloneBackward", "y = x: dx = g"}, out, {*this},
+           Backward{.differentiable = [](const Tensor& g) { return grads(g); }});
   return out;
 }
 

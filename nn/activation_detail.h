@@ -6,6 +6,7 @@
 #include "core/elementwise.h"
 #include "core/error.h"
 #include "core/tensor.h"
+#include "nn/backward_by_formula.h"
 
 namespace ember::detail {
 

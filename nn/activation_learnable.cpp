@@ -14,9 +14,11 @@
 #include "core/random.h"
 #include "nn/activation.h"
 #include "nn/activation_detail.h"
+#include "nn/reference.h"
 
 namespace ember::F {
 
+using detail::backward_by_formula;
 using detail::check_defined;
 
 // prelu = x > 0 ? x : w·x (w at 0, PyTorch); ∂/∂x = x > 0 ? 1 : w and
@@ -43,16 +45,20 @@ Tensor prelu(const Tensor& x, const Tensor& weight) {
     kernels::prelu_forward(x.data(), weight.data(), y.data(), batch, channels, inner, wn);
   if (needs_grad(x, weight))
     record({"PreluBackward", "y = x or a*x: dx = g or a*g; da = sum of g*x where x <= 0"}, y, {x, weight},
-           [x = x.detach(), w = weight.detach(), batch, channels, inner, wn](const Tensor& g) {
-             Tensor dx = Tensor::empty(x.shape()), dw = Tensor::empty(w.shape());
-             if (wn == 1)
-               dw.fill_(static_cast<float>(
-                   kernels::prelu_shared_backward(x.data(), g.data(), dx.data(), x.numel(), w.item())));
-             else
-               kernels::prelu_backward(x.data(), w.data(), g.data(), dx.data(), dw.data(), batch, channels,
-                                       inner, wn);
-             return grads(dx, dw);
-           },
+           Backward{.fast =
+                        [x = x.detach(), w = weight.detach(), batch, channels, inner, wn](const Tensor& g) {
+                          Tensor dx = Tensor::empty(x.shape()), dw = Tensor::empty(w.shape());
+                          if (wn == 1)
+                            dw.fill_(static_cast<float>(kernels::prelu_shared_backward(
+                                x.data(), g.data(), dx.data(), x.numel(), w.item())));
+                          else
+                            kernels::prelu_backward(x.data(), w.data(), g.data(), dx.data(), dw.data(), batch,
+                                                    channels, inner, wn);
+                          return grads(dx, dw);
+                        },
+                    .differentiable = backward_by_formula(
+                        {x, weight},
+                        [](const std::vector<Tensor>& in) { return reference::prelu(in[0], in[1]); })},
            {x, weight});
   return y;
 }
@@ -73,14 +79,18 @@ Tensor rrelu(const Tensor& x, float lower, float upper, bool training) {
     else
       kernels::eltwise_forward(kernels::Eltwise::relu, slope, 0, x.data(), y.data(), y.numel());
     if (needs_grad(x))
-      record({"RreluBackward", "y = x or r*x (r drawn per element): dx = g or r*g"}, y, {x},
-             [x = x.detach(), slope](const Tensor& g) {
-               Tensor dx = Tensor::empty(x.shape());
-               kernels::eltwise_backward(kernels::Eltwise::relu, slope, 0, x.data(), g.data(), dx.data(),
-                                         dx.numel());
-               return grads(dx);
-             },
-             {x});
+      record(
+          {"RreluBackward", "y = x or r*x (r drawn per element): dx = g or r*g"}, y, {x},
+          Backward{.fast =
+                       [x = x.detach(), slope](const Tensor& g) {
+                         Tensor dx = Tensor::empty(x.shape());
+                         kernels::eltwise_backward(kernels::Eltwise::relu, slope, 0, x.data(), g.data(),
+                                                   dx.data(), dx.numel());
+                         return grads(dx);
+                       },
+                   .differentiable = [x = x.detach(), slope](
+                                         const Tensor& g) { return grads(where(x > 0.0f, g, g * slope)); }},
+          {x});
     return y;
   }
   Tensor slopes = Tensor::empty(x.shape());
@@ -89,7 +99,7 @@ Tensor rrelu(const Tensor& x, float lower, float upper, bool training) {
   kernels::rrelu_forward(x.data(), slopes.data(), y.data(), y.numel());
   if (needs_grad(x))
     record({"RreluBackward", "y = x or r*x (r drawn per element): dx = g or r*g"}, y, {x},
-           [slopes](const Tensor& g) { return grads(g * slopes); });
+           Backward{.differentiable = [slopes](const Tensor& g) { return grads(g * slopes); }});
   return y;
 }
 
@@ -115,19 +125,22 @@ Tensor swish(const Tensor& x, const Tensor& beta) {
   Tensor s = sigmoid_of_scaled(x, b);
   kernels::swish_forward(x.data(), s.data(), y.data(), y.numel());
   if (needs_grad(x, beta))
-    record(
-        {"SwishBackward", "y = x sigmoid(bx): dx = g * (s + b x s (1 - s)), db = g * x^2 s (1 - s)"}, y,
-        {x, beta},
-        [x = x.detach(), s, b, beta_shape = beta.shape(), want_beta = beta.requires_grad()](const Tensor& g) {
-          Tensor dx = Tensor::empty(x.shape()), dbeta;
-          kernels::swish_backward(x.data(), s.data(), g.data(), dx.data(), dx.numel(), b);
-          if (want_beta)
-            dbeta =
-                full(beta_shape,
-                     static_cast<float>(kernels::swish_beta_grad(x.data(), s.data(), g.data(), x.numel())));
-          return grads(dx, dbeta);
-        },
-        {x});
+    record({"SwishBackward", "y = x sigmoid(bx): dx = g * (s + b x s (1 - s)), db = g * x^2 s (1 - s)"}, y,
+           {x, beta},
+           Backward{
+               .fast =
+                   [x = x.detach(), s, b, beta_shape = beta.shape(),
+                    want_beta = beta.requires_grad()](const Tensor& g) {
+                     Tensor dx = Tensor::empty(x.shape()), dbeta;
+                     kernels::swish_backward(x.data(), s.data(), g.data(), dx.data(), dx.numel(), b);
+                     if (want_beta)
+                       dbeta = full(beta_shape, static_cast<float>(kernels::swish_beta_grad(
+                                                    x.data(), s.data(), g.data(), x.numel())));
+                     return grads(dx, dbeta);
+                   },
+               .differentiable = backward_by_formula(
+                   {x, beta}, [](const std::vector<Tensor>& in) { return reference::swish(in[0], in[1]); })},
+           {x});
   return y;
 }
 

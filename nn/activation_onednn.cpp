@@ -12,12 +12,15 @@
 #include "core/node.h"
 #include "nn/activation.h"
 #include "nn/activation_detail.h"
+#include "nn/reference.h"
 
 namespace ember::F {
 namespace {
 
+using detail::backward_by_formula;
 using detail::backward_kernel;
 using detail::check_defined;
+using detail::derivative_by_formula;
 using detail::eltwise;
 using detail::eltwise_grad;
 using detail::eltwise_op;
@@ -35,7 +38,10 @@ Tensor relu_from_loops(NodeKind node, const Tensor& x) {
   Tensor y = unary_kernel(x, kernels::relu_forward);
   if (needs_grad(x))
     record(node, y, {x},
-           [y = y.detach()](const Tensor& g) { return grads(backward_kernel(y, g, kernels::relu_backward)); },
+           Backward{
+               .fast = [y = y.detach()](
+                           const Tensor& g) { return grads(backward_kernel(y, g, kernels::relu_backward)); },
+               .differentiable = [y = y.detach()](const Tensor& g) { return grads(g * (y > 0.0f)); }},
            {y});
   return y;
 }
@@ -59,11 +65,17 @@ Tensor leaky_relu(const Tensor& x, float negative_slope) {
   if (needs_grad(x))
     record(
         {"LeakyReluBackward", "y = x or s*x: dx = g where x > 0, else s*g"}, y, {x},
-        [saved = negative_slope > 0 ? y.detach() : x.detach(), negative_slope](const Tensor& g) {
-          return grads(backward_kernel(saved, g, [&](const float* v, const float* dy, float* dx, int64_t n) {
-            kernels::leaky_relu_backward(v, dy, dx, n, negative_slope);
-          }));
-        },
+        Backward{.fast =
+                     [saved = negative_slope > 0 ? y.detach() : x.detach(), negative_slope](const Tensor& g) {
+                       return grads(backward_kernel(
+                           saved, g, [&](const float* v, const float* dy, float* dx, int64_t n) {
+                             kernels::leaky_relu_backward(v, dy, dx, n, negative_slope);
+                           }));
+                     },
+                 .differentiable =
+                     [saved = negative_slope > 0 ? y.detach() : x.detach(), negative_slope](const Tensor& g) {
+                       return grads(where(saved > 0.0f, g, g * negative_slope));
+                     }},
         {negative_slope > 0 ? y : x});
   return y;
 }
@@ -79,11 +91,16 @@ Tensor hardtanh(const Tensor& x, float min_val, float max_val) {
       x, [&](const float* s, float* d, int64_t n) { kernels::hardtanh_forward(s, d, n, min_val, max_val); });
   if (needs_grad(x))
     record({"HardtanhBackward", "y = clamp(x, lo, hi): dx = g strictly inside (lo, hi), else 0"}, y, {x},
-           [x = x.detach(), min_val, max_val](const Tensor& g) {
-             return grads(backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
-               kernels::hardtanh_backward(s, dy, dx, n, min_val, max_val);
-             }));
-           },
+           Backward{
+               .fast =
+                   [x = x.detach(), min_val, max_val](const Tensor& g) {
+                     return grads(
+                         backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
+                           kernels::hardtanh_backward(s, dy, dx, n, min_val, max_val);
+                         }));
+                   },
+               .differentiable = [x = x.detach(), min_val, max_val](
+                                     const Tensor& g) { return grads(g * ((x > min_val) * (x < max_val))); }},
            {x});
   return y;
 }
@@ -99,10 +116,15 @@ Tensor elu(const Tensor& x, float alpha) {
   check_defined(x, "elu");
   check_not_nan(alpha, "elu", "alpha");
   if (alpha >= 0)
-    return eltwise_op({"EluBackward", "y = x or a(e^x - 1): dx = g where x > 0, else g * (y + a)"}, x,
-                      Eltwise::elu_use_dst, alpha);
-  return eltwise_op({"EluBackward", "y = x or a(e^x - 1): dx = g where x > 0, else g * (y + a)"}, x,
-                    Eltwise::elu, alpha);
+    return eltwise_op(
+        {"EluBackward", "y = x or a(e^x - 1): dx = g where x > 0, else g * (y + a)"}, x, Eltwise::elu_use_dst,
+        [alpha](const Tensor& y) { return where(y > 0.0f, 1.0f, y + alpha); }, alpha);
+  return eltwise_op(
+      {"EluBackward", "y = x or a(e^x - 1): dx = g where x > 0, else g * (y + a)"}, x, Eltwise::elu,
+      [alpha](const Tensor& v) {
+        return derivative_by_formula(v, [alpha](const Tensor& t) { return reference::elu(t, alpha); });
+      },
+      alpha);
 }
 
 // selu = λ·elu(x, α) with the constants of Klambauer et al. 2017;
@@ -116,11 +138,15 @@ Tensor selu(const Tensor& x) {
   kernels::eltwise_forward(Eltwise::linear, kSeluScale, 0, y.data(), y.data(), y.numel());
   if (needs_grad(x))
     record({"SeluBackward", "y = l * elu(x, a): dx = l * elu'(x) * g"}, y, {x},
-           [x = x.detach()](const Tensor& g) {
-             Tensor dx = eltwise_grad(x, g, Eltwise::elu, kSeluAlpha);
-             kernels::eltwise_forward(Eltwise::linear, kSeluScale, 0, dx.data(), dx.data(), dx.numel());
-             return grads(dx);
-           },
+           Backward{.fast =
+                        [x = x.detach()](const Tensor& g) {
+                          Tensor dx = eltwise_grad(x, g, Eltwise::elu, kSeluAlpha);
+                          kernels::eltwise_forward(Eltwise::linear, kSeluScale, 0, dx.data(), dx.data(),
+                                                   dx.numel());
+                          return grads(dx);
+                        },
+                    .differentiable = backward_by_formula(
+                        {x}, [](const std::vector<Tensor>& in) { return reference::selu(in[0]); })},
            {x});
   return y;
 }
@@ -135,12 +161,16 @@ Tensor celu(const Tensor& x, float alpha) {
   kernels::eltwise_forward(Eltwise::elu, 1.0f, 0, y.data(), y.data(), y.numel());
   kernels::eltwise_forward(Eltwise::linear, alpha, 0, y.data(), y.data(), y.numel());
   if (needs_grad(x))
-    record({"CeluBackward", "y = x or a(e^(x/a) - 1): dx = g where x > 0, else g * e^(x/a)"}, y, {x},
-           [x = x.detach(), alpha](const Tensor& g) {
-             Tensor scaled = eltwise(x, Eltwise::linear, 1.0f / alpha);
-             return grads(eltwise_grad(scaled, g, Eltwise::elu, 1.0f));
-           },
-           {x});
+    record(
+        {"CeluBackward", "y = x or a(e^(x/a) - 1): dx = g where x > 0, else g * e^(x/a)"}, y, {x},
+        Backward{.fast =
+                     [x = x.detach(), alpha](const Tensor& g) {
+                       Tensor scaled = eltwise(x, Eltwise::linear, 1.0f / alpha);
+                       return grads(eltwise_grad(scaled, g, Eltwise::elu, 1.0f));
+                     },
+                 .differentiable = backward_by_formula(
+                     {x}, [alpha](const std::vector<Tensor>& in) { return reference::celu(in[0], alpha); })},
+        {x});
   return y;
 }
 
@@ -154,15 +184,24 @@ Tensor logsigmoid(const Tensor& x) {
   }
   if (needs_grad(x))
     record({"LogSigmoidBackward", "y = log sigmoid(x): dx = g * (1 - sigmoid(x))"}, y, {x},
-           [x = x.detach()](const Tensor& g) { return grads(eltwise_grad(x, g, Eltwise::logsigmoid)); }, {x});
+           Backward{.fast = [x = x.detach()](
+                                const Tensor& g) { return grads(eltwise_grad(x, g, Eltwise::logsigmoid)); },
+                    .differentiable =
+                        [x = SavedTensor(x)](const Tensor& g) { return grads(g * sigmoid(-x.get())); }},
+           {x});
   return y;
 }
 
 // silu = swish with β = 1; silu' = σ(x)(1 + x(1 − σ(x))).
 Tensor silu(const Tensor& x) {
   check_defined(x, "silu");
-  return eltwise_op({"SiluBackward", "y = x sigmoid(x): dx = g * s (1 + x (1 - s)), s = sigmoid(x)"}, x,
-                    Eltwise::swish, 1.0f);
+  return eltwise_op(
+      {"SiluBackward", "y = x sigmoid(x): dx = g * s (1 + x (1 - s)), s = sigmoid(x)"}, x, Eltwise::swish,
+      [](const Tensor& v) {
+        Tensor s = sigmoid(v);
+        return s * (1.0f + v * (1.0f - s));
+      },
+      1.0f);
 }
 
 // mish' = tanh(sp) + x·σ(x)(1 − tanh²(sp)), sp = ln(1 + eˣ).
@@ -170,7 +209,8 @@ Tensor mish(const Tensor& x) {
   check_defined(x, "mish");
   return eltwise_op({"MishBackward",
                      "y = x tanh(softplus(x)): dx = g * (t + x sigmoid(x) (1 - t^2)), t = tanh(softplus(x))"},
-                    x, Eltwise::mish);
+                    x, Eltwise::mish,
+                    [](const Tensor& v) { return derivative_by_formula(v, reference::mish); });
 }
 
 // hardswish forward on oneDNN; the backward is a loop with PyTorch's values
@@ -183,9 +223,15 @@ Tensor hardswish(const Tensor& x) {
     record(
         {"HardswishBackward", "y = x relu6(x + 3) / 6: dx = g * (2x + 3) / 6 on (-3, 3), 0 below, g above"},
         y, {x},
-        [x = x.detach()](const Tensor& g) {
-          return grads(backward_kernel(x, g, kernels::hardswish_backward));
-        },
+        Backward{.fast =
+                     [x = x.detach()](const Tensor& g) {
+                       return grads(backward_kernel(x, g, kernels::hardswish_backward));
+                     },
+                 .differentiable =  // PyTorch's pieces: 0 below −3, x/3 + 1/2 up to 3 (−1/2 at −3), 1 above
+                 [x = SavedTensor(x)](const Tensor& g) {
+                   Tensor v = x.get();
+                   return grads(g * where(v < -3.0f, 0.0f, where(v <= 3.0f, v / 3.0f + 0.5f, 1.0f)));
+                 }},
         {x});
   return y;
 }
@@ -197,9 +243,14 @@ Tensor hardsigmoid(const Tensor& x) {
   Tensor y = unary_kernel(x, kernels::hardsigmoid_forward);
   if (needs_grad(x))
     record({"HardsigmoidBackward", "y = relu6(x + 3) / 6: dx = g / 6 on (-3, 3), else 0"}, y, {x},
-           [x = x.detach()](const Tensor& g) {
-             return grads(backward_kernel(x, g, kernels::hardsigmoid_backward));
-           },
+           Backward{.fast =
+                        [x = x.detach()](const Tensor& g) {
+                          return grads(backward_kernel(x, g, kernels::hardsigmoid_backward));
+                        },
+                    .differentiable =
+                        [x = x.detach()](const Tensor& g) {
+                          return grads(g * ((x > -3.0f) * (x < 3.0f)) / 6.0f);
+                        }},
            {x});
   return y;
 }
@@ -209,9 +260,17 @@ Tensor hardsigmoid(const Tensor& x) {
 Tensor gelu(const Tensor& x, std::string_view approximate) {
   check_defined(x, "gelu");
   if (approximate == "none")
-    return eltwise_op({"GeluBackward", "y = x Phi(x): dx = g * (Phi(x) + x phi(x))"}, x, Eltwise::gelu_erf);
+    return eltwise_op({"GeluBackward", "y = x Phi(x): dx = g * (Phi(x) + x phi(x))"}, x, Eltwise::gelu_erf,
+                      [](const Tensor& v) {
+                        return derivative_by_formula(
+                            v, [](const Tensor& t) { return reference::gelu(t, "none"); });
+                      });
   if (approximate == "tanh")
-    return eltwise_op({"GeluBackward", "y = x Phi(x): dx = g * (Phi(x) + x phi(x))"}, x, Eltwise::gelu_tanh);
+    return eltwise_op({"GeluBackward", "y = x Phi(x): dx = g * (Phi(x) + x phi(x))"}, x, Eltwise::gelu_tanh,
+                      [](const Tensor& v) {
+                        return derivative_by_formula(
+                            v, [](const Tensor& t) { return reference::gelu(t, "tanh"); });
+                      });
   fail("gelu: approximate must be \"none\" or \"tanh\", got \"", std::string(approximate), "\"");
 }
 
@@ -232,12 +291,19 @@ Tensor softplus(const Tensor& x, float beta, float threshold) {
   }
   if (needs_grad(x))
     record({"SoftplusBackward", "y = log(1 + e^(bx)) / b: dx = g * sigmoid(bx)"}, y, {x},
-           [x = x.detach(), beta, threshold](const Tensor& g) {
-             Tensor bx = beta == 1.0f ? x : eltwise(x, Eltwise::linear, beta);
-             Tensor dx = eltwise_grad(bx, g, Eltwise::soft_relu);
-             kernels::softplus_backward_finish(x.data(), g.data(), dx.data(), dx.numel(), beta, threshold);
-             return grads(dx);
-           },
+           Backward{.fast =
+                        [x = x.detach(), beta, threshold](const Tensor& g) {
+                          Tensor bx = beta == 1.0f ? x : eltwise(x, Eltwise::linear, beta);
+                          Tensor dx = eltwise_grad(bx, g, Eltwise::soft_relu);
+                          kernels::softplus_backward_finish(x.data(), g.data(), dx.data(), dx.numel(), beta,
+                                                            threshold);
+                          return grads(dx);
+                        },
+                    .differentiable =  // σ(βx), and 1 past the threshold where softplus is x
+                    [x = SavedTensor(x), beta, threshold](const Tensor& g) {
+                      Tensor bx = x.get() * beta;
+                      return grads(where(bx > threshold, g, g * sigmoid(bx)));
+                    }},
            {x});
   return y;
 }

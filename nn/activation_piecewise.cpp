@@ -9,9 +9,11 @@
 #include "core/node.h"
 #include "nn/activation.h"
 #include "nn/activation_detail.h"
+#include "nn/reference.h"
 
 namespace ember::F {
 
+using detail::backward_by_formula;
 using detail::backward_kernel;
 using detail::check_defined;
 using detail::unary_kernel;
@@ -24,11 +26,17 @@ Tensor hardshrink(const Tensor& x, float lambd) {
       x, [&](const float* s, float* d, int64_t n) { kernels::hardshrink_forward(s, d, n, lambd); });
   if (needs_grad(x))
     record({"HardshrinkBackward", "y = x where |x| > l, else 0: dx = g where |x| > l"}, y, {x},
-           [x = x.detach(), lambd](const Tensor& g) {
-             return grads(backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
-               kernels::shrink_backward(s, dy, dx, n, lambd);
-             }));
-           },
+           Backward{.fast =
+                        [x = x.detach(), lambd](const Tensor& g) {
+                          return grads(backward_kernel(
+                              x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
+                                kernels::shrink_backward(s, dy, dx, n, lambd);
+                              }));
+                        },
+                    .differentiable = backward_by_formula({x},
+                                                          [lambd](const std::vector<Tensor>& in) {
+                                                            return reference::hardshrink(in[0], lambd);
+                                                          })},
            {x});
   return y;
 }
@@ -41,11 +49,17 @@ Tensor softshrink(const Tensor& x, float lambd) {
       x, [&](const float* s, float* d, int64_t n) { kernels::softshrink_forward(s, d, n, lambd); });
   if (needs_grad(x))
     record({"SoftshrinkBackward", "y = x - l sign(x) where |x| > l: dx = g where |x| > l"}, y, {x},
-           [x = x.detach(), lambd](const Tensor& g) {
-             return grads(backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
-               kernels::shrink_backward(s, dy, dx, n, lambd);
-             }));
-           },
+           Backward{.fast =
+                        [x = x.detach(), lambd](const Tensor& g) {
+                          return grads(backward_kernel(
+                              x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
+                                kernels::shrink_backward(s, dy, dx, n, lambd);
+                              }));
+                        },
+                    .differentiable = backward_by_formula({x},
+                                                          [lambd](const std::vector<Tensor>& in) {
+                                                            return reference::softshrink(in[0], lambd);
+                                                          })},
            {x});
   return y;
 }
@@ -59,11 +73,15 @@ Tensor threshold(const Tensor& x, float threshold, float value) {
       x, [&](const float* s, float* d, int64_t n) { kernels::threshold_forward(s, d, n, threshold, value); });
   if (needs_grad(x))
     record({"ThresholdBackward", "y = x where x > th, else value: dx = g where x > th"}, y, {x},
-           [x = x.detach(), threshold](const Tensor& g) {
-             return grads(backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
-               kernels::threshold_backward(s, dy, dx, n, threshold);
-             }));
-           },
+           Backward{.fast =
+                        [x = x.detach(), threshold](const Tensor& g) {
+                          return grads(backward_kernel(
+                              x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
+                                kernels::threshold_backward(s, dy, dx, n, threshold);
+                              }));
+                        },
+                    .differentiable = [x = x.detach(),
+                                       threshold](const Tensor& g) { return grads(g * (x > threshold)); }},
            {x});
   return y;
 }
@@ -74,9 +92,12 @@ Tensor softsign(const Tensor& x) {
   Tensor y = unary_kernel(x, kernels::softsign_forward);
   if (needs_grad(x))
     record({"SoftsignBackward", "y = x / (1 + |x|): dx = g / (1 + |x|)^2"}, y, {x},
-           [x = x.detach()](const Tensor& g) {
-             return grads(backward_kernel(x, g, kernels::softsign_backward));
-           },
+           Backward{.fast =
+                        [x = x.detach()](const Tensor& g) {
+                          return grads(backward_kernel(x, g, kernels::softsign_backward));
+                        },
+                    .differentiable = backward_by_formula(
+                        {x}, [](const std::vector<Tensor>& in) { return reference::softsign(in[0]); })},
            {x});
   return y;
 }
@@ -91,12 +112,19 @@ Tensor tanhshrink(const Tensor& x) {
   });
   if (needs_grad(x))
     record({"TanhshrinkBackward", "y = x - tanh(x): dx = g * tanh(x)^2"}, y, {x},
-           [x = x.detach()](const Tensor& g) {
-             return grads(backward_kernel(x, g, [](const float* s, const float* dy, float* dx, int64_t n) {
-               kernels::eltwise_forward(kernels::Eltwise::tanh, 0, 0, s, dx, n);
-               kernels::tanhshrink_backward_finish(dy, dx, n);
-             }));
-           },
+           Backward{.fast =
+                        [x = x.detach()](const Tensor& g) {
+                          return grads(backward_kernel(
+                              x, g, [](const float* s, const float* dy, float* dx, int64_t n) {
+                                kernels::eltwise_forward(kernels::Eltwise::tanh, 0, 0, s, dx, n);
+                                kernels::tanhshrink_backward_finish(dy, dx, n);
+                              }));
+                        },
+                    .differentiable =
+                        [x = SavedTensor(x)](const Tensor& g) {
+                          Tensor t = tanh(x.get());
+                          return grads(g * t * t);
+                        }},
            {x});
   return y;
 }

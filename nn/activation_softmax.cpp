@@ -10,10 +10,12 @@
 #include "core/ops.h"
 #include "nn/activation.h"
 #include "nn/activation_detail.h"
+#include "nn/reference.h"
 
 namespace ember::F {
 namespace {
 
+using detail::backward_by_formula;
 using detail::check_defined;
 
 // softmax' (vector-Jacobian product) = y·(g − Σ g·y); log_softmax' = g − e^y·Σ g.
@@ -26,13 +28,21 @@ Tensor softmax_family(const char* op, NodeKind node, const Tensor& x, int64_t di
   Tensor y = Tensor::empty(x.shape());
   kernels::softmax_forward(log, in.data(), y.data(), r.outer, r.n, r.inner);
   if (needs_grad(x))
-    record(node, y, {x},
-           [y = y.detach(), r, log, negate](const Tensor& g) {
-             Tensor dx = Tensor::empty(y.shape());
-             kernels::softmax_backward(log, y.data(), g.data(), dx.data(), r.outer, r.n, r.inner);
-             return grads(negate ? neg(dx) : dx);
-           },
-           {y});
+    record(
+        node, y, {x},
+        Backward{.fast =
+                     [y = y.detach(), r, log, negate](const Tensor& g) {
+                       Tensor dx = Tensor::empty(y.shape());
+                       kernels::softmax_backward(log, y.data(), g.data(), dx.data(), r.outer, r.n, r.inner);
+                       return grads(negate ? neg(dx) : dx);
+                     },
+                 .differentiable =  // the same rules in ember's ops, y re-attached to this node
+                 [y = SavedTensor::output(y), d, log, negate](const Tensor& g) {
+                   Tensor out = y.get();
+                   Tensor dx = log ? g - exp(out) * sum(g, {d}, true) : out * (g - sum(g * out, {d}, true));
+                   return grads(negate ? -dx : dx);
+                 }},
+        {y});
   return y;
 }
 
@@ -82,11 +92,15 @@ Tensor glu(const Tensor& x, int64_t dim) {
   if (needs_grad(x))
     record({"GluBackward", "y = a sigmoid(b): da = g sigmoid(b), db = g a sigmoid(b) (1 - sigmoid(b))"}, y,
            {x},
-           [x = x.detach(), r](const Tensor& g) {
-             Tensor dx = Tensor::empty(x.shape()), s = sigmoid_of(x);
-             kernels::glu_backward(x.data(), s.data(), g.data(), dx.data(), r.outer, r.n / 2, r.inner);
-             return grads(dx);
-           },
+           Backward{.fast =
+                        [x = x.detach(), r](const Tensor& g) {
+                          Tensor dx = Tensor::empty(x.shape()), s = sigmoid_of(x);
+                          kernels::glu_backward(x.data(), s.data(), g.data(), dx.data(), r.outer, r.n / 2,
+                                                r.inner);
+                          return grads(dx);
+                        },
+                    .differentiable = backward_by_formula(
+                        {x}, [dim](const std::vector<Tensor>& in) { return reference::glu(in[0], dim); })},
            {x});
   return y;
 }

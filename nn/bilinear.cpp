@@ -12,6 +12,8 @@
 #include <Eigen/Core>
 
 #include "core/node.h"
+#include "core/ops.h"
+#include "nn/backward_by_formula.h"
 #include "nn/init.h"
 
 namespace ember::F {
@@ -62,34 +64,48 @@ Tensor bilinear(const Tensor& x1, const Tensor& x2, const Tensor& weight, const 
     record({"BilinearBackward",
             "y_k = x1^T A_k x2 + b_k: dx1 = sum_k g_k A_k x2, dx2 = sum_k g_k A_k^T x1, dA_k = g_k x1 x2^T"},
            y, {x1, x2, weight, bias},
-           [x1 = x1.detach(), x2 = x2.detach(), w = weight.detach(), want_x1, want_x2, want_w, want_b, n, in1,
-            in2, out](const Tensor& g) {
-             Tensor g1, g2, gw, gb;
-             MapConst X1(x1.data(), n, in1), X2(x2.data(), n, in2), G(g.data(), n, out);
-             Matrix t;
-             if (want_x1) g1 = zeros(x1.shape());
-             if (want_x2) g2 = zeros(x2.shape());
-             if (want_w) gw = Tensor::empty(w.shape());
-             for (int64_t k = 0; k < out; ++k) {
-               MapConst A(w.data() + k * in1 * in2, in1, in2);
-               auto gk = G.col(k);
-               if (want_x1) {
-                 t.noalias() = X2 * A.transpose();
-                 Map(g1.data(), n, in1) += gk.asDiagonal() * t;
-               }
-               if (want_x2) {
-                 t.noalias() = X1 * A;
-                 Map(g2.data(), n, in2) += gk.asDiagonal() * t;
-               }
-               if (want_w)
-                 Map(gw.data() + k * in1 * in2, in1, in2).noalias() = (gk.asDiagonal() * X1).transpose() * X2;
-             }
-             if (want_b) {
-               gb = Tensor::empty({out});
-               Eigen::Map<Eigen::RowVectorXf>(gb.data(), out) = G.colwise().sum();
-             }
-             return grads(g1, g2, gw, gb);
-           },
+           Backward{.fast =
+                        [x1 = x1.detach(), x2 = x2.detach(), w = weight.detach(), want_x1, want_x2, want_w,
+                         want_b, n, in1, in2, out](const Tensor& g) {
+                          Tensor g1, g2, gw, gb;
+                          MapConst X1(x1.data(), n, in1), X2(x2.data(), n, in2), G(g.data(), n, out);
+                          Matrix t;
+                          if (want_x1) g1 = zeros(x1.shape());
+                          if (want_x2) g2 = zeros(x2.shape());
+                          if (want_w) gw = Tensor::empty(w.shape());
+                          for (int64_t k = 0; k < out; ++k) {
+                            MapConst A(w.data() + k * in1 * in2, in1, in2);
+                            auto gk = G.col(k);
+                            if (want_x1) {
+                              t.noalias() = X2 * A.transpose();
+                              Map(g1.data(), n, in1) += gk.asDiagonal() * t;
+                            }
+                            if (want_x2) {
+                              t.noalias() = X1 * A;
+                              Map(g2.data(), n, in2) += gk.asDiagonal() * t;
+                            }
+                            if (want_w)
+                              Map(gw.data() + k * in1 * in2, in1, in2).noalias() =
+                                  (gk.asDiagonal() * X1).transpose() * X2;
+                          }
+                          if (want_b) {
+                            gb = Tensor::empty({out});
+                            Eigen::Map<Eigen::RowVectorXf>(gb.data(), out) = G.colwise().sum();
+                          }
+                          return grads(g1, g2, gw, gb);
+                        },
+                    .differentiable = detail::backward_by_formula(
+                        {x1, x2, weight, bias},
+                        [n, in1, in2, out](const std::vector<Tensor>& in) {
+                          // y[r, k] = Σ_ij x1[r, i] A[k, i, j] x2[r, j] (+ b[k]), with two matrix products
+                          Tensor a = permute(in[2], {1, 0, 2}).reshape({in1, out * in2});
+                          Tensor t = matmul(in[0].reshape({n, in1}), a).reshape({n, out, in2});
+                          Tensor y = (t * unsqueeze(in[1].reshape({n, in2}), 1)).sum({2});
+                          if (in[3].defined()) y = y + in[3];
+                          Shape shape = in[0].shape();
+                          shape.back() = out;
+                          return y.reshape(shape);
+                        })},
            {x1, x2, weight});
   }
   return y;

@@ -25,7 +25,7 @@ Tensor dropout(const Tensor& x, float p, bool training) {
   for (int64_t i = 0; i < n; ++i) ys[i] = xs[i] * m[i];
   if (needs_grad(x))
     record({"DropoutBackward", "y = x * mask / (1 - p): dx = g * mask / (1 - p)"}, y, {x},
-           [mask](const Tensor& g) { return grads(g * mask); });
+           Backward{.differentiable = [mask](const Tensor& g) { return grads(g * mask); }});
   return y;
 }
 

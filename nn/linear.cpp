@@ -12,6 +12,7 @@
 #include "core/kernels/linear.h"
 #include "core/kernels/onednn_eltwise.h"
 #include "core/node.h"
+#include "core/ops.h"
 #include "nn/init.h"
 
 namespace ember::F {
@@ -65,6 +66,18 @@ NodeKind node_kind(LinearActivation activation) {
   }
 }
 
+// The same backward in ember's ops, differentiable: through the fused activation
+// (from its output y), then dx = dz W, dW = dzᵀ x, db = Σ rows of dz.
+Gradients linear_backward_formula(const Tensor& x, const Tensor& w, const Tensor& y, const Tensor& g,
+                                  LinearActivation activation, int64_t n, int64_t in, int64_t out) {
+  Tensor dz = g;
+  if (activation == LinearActivation::relu) dz = g * (y > 0.0f);
+  if (activation == LinearActivation::tanh) dz = g * (1.0f - y * y);
+  if (activation == LinearActivation::sigmoid) dz = g * y * (1.0f - y);
+  Tensor rows = dz.reshape({n, out});
+  return grads(matmul(rows, w).reshape(x.shape()), matmul(rows.t(), x.reshape({n, in})), rows.sum({0}));
+}
+
 }  // namespace
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
@@ -94,21 +107,30 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, LinearA
     // A fused activation's backward reads the output, so the node keeps y's storage (y.detach()).
     Tensor y_saved = activation == LinearActivation::none ? Tensor() : y.detach();
     record(node_kind(activation), y, {x, weight, bias},
-           [x = x.detach(), w = weight.detach(), y_saved, activation, want_x, want_w, want_b, n, in,
-            out](const Tensor& g) {
-             Tensor dz = g;  // the gradient at the product's output
-             if (activation != LinearActivation::none) {
-               dz = Tensor::empty(g.shape());
-               activation_backward(activation, y_saved.data(), g.data(), dz.data(), g.numel());
-             }
-             Tensor gx, gw, gb;
-             if (want_x) gx = Tensor::empty(x.shape());
-             if (want_w) gw = Tensor::empty(w.shape());
-             if (want_b) gb = Tensor::empty({out});
-             kernels::linear_backward(dz.data(), x.data(), w.data(), want_x ? gx.data() : nullptr,
-                                      want_w ? gw.data() : nullptr, want_b ? gb.data() : nullptr, n, in, out);
-             return grads(gx, gw, gb);
-           },
+           Backward{.fast =
+                        [x = x.detach(), w = weight.detach(), y_saved, activation, want_x, want_w, want_b, n,
+                         in, out](const Tensor& g) {
+                          Tensor dz = g;  // the gradient at the product's output
+                          if (activation != LinearActivation::none) {
+                            dz = Tensor::empty(g.shape());
+                            activation_backward(activation, y_saved.data(), g.data(), dz.data(), g.numel());
+                          }
+                          Tensor gx, gw, gb;
+                          if (want_x) gx = Tensor::empty(x.shape());
+                          if (want_w) gw = Tensor::empty(w.shape());
+                          if (want_b) gb = Tensor::empty({out});
+                          kernels::linear_backward(dz.data(), x.data(), w.data(),
+                                                   want_x ? gx.data() : nullptr, want_w ? gw.data() : nullptr,
+                                                   want_b ? gb.data() : nullptr, n, in, out);
+                          return grads(gx, gw, gb);
+                        },
+                    .differentiable =
+                        [x = SavedTensor(x), w = SavedTensor(weight),
+                         y = activation == LinearActivation::none ? SavedTensor() : SavedTensor::output(y),
+                         activation, n, in, out](const Tensor& g) {
+                          return linear_backward_formula(x.get(), w.get(), y.get(), g, activation, n, in,
+                                                         out);
+                        }},
            {x, weight, y_saved});
   }
   return y;

@@ -17,6 +17,9 @@
 
 #include "core/kernels/parallel.h"
 #include "core/node.h"
+#include "core/ops.h"
+#include "nn/activation.h"
+#include "nn/backward_by_formula.h"
 #include "nn/loss.h"
 #include "nn/loss_detail.h"
 
@@ -84,6 +87,24 @@ int64_t sample_grain(int64_t classes) {
   return std::max<int64_t>(1, kernels::kParallelGrain / std::max<int64_t>(1, classes));
 }
 
+// The class losses in ember's ops, for gradients of gradients: −Σ_c q_c log softmax(x)_c
+// over the class dim, q the (smoothed) target distribution, reduced over samples.
+Tensor class_loss_formula(const Tensor& x, const Tensor& q, Reduction reduction) {
+  const int64_t class_dim = x.dim() == 1 ? 0 : 1;
+  Tensor per_sample = -(log_softmax(x, class_dim) * q).sum({class_dim});
+  if (reduction == Reduction::None) return per_sample;
+  return reduction == Reduction::Sum ? per_sample.sum() : per_sample.mean();
+}
+
+// One-hot class indices laid out like the logits (classes on dim 1 of [N, C, d1, …]).
+Tensor one_hot_like(const Tensor& index, const Tensor& x) {
+  Tensor h = one_hot(index, x.dim() == 1 ? x.size(0) : x.size(1));
+  if (x.dim() <= 2) return h;
+  std::vector<int64_t> order{0, x.dim() - 1};  // [N, d1, …, C] -> [N, C, d1, …]
+  for (int64_t d = 1; d < x.dim() - 1; ++d) order.push_back(d);
+  return permute(h, order);
+}
+
 }  // namespace
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& target, std::string_view reduction_name,
@@ -138,48 +159,59 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, std::string_vie
   if (needs_grad({&logits, &target}) && (want_x || want_t)) {
     record({"CrossEntropyLossBackward", "L = -log softmax(x)[t]: dx = (softmax(x) - onehot(t)) / N * g"}, out,
            {logits, target},
-           [x = logits.detach(), t = target.detach(), index, lse, l, soft, eps, reduction, want_x,
-            want_t](const Tensor& g) {
-             int64_t samples = l.samples(), C = l.classes;
-             Tensor gx, gt;
-             if (want_x) gx = Tensor::empty(x.shape());
-             if (want_t) gt = Tensor::empty(t.shape());
-             const float* xs = x.data();
-             const float* ts = t.data();
-             float* dx = want_x ? gx.data() : nullptr;
-             float* dt = want_t ? gt.data() : nullptr;
-             detail::GradScale scale = detail::grad_scale(g, samples, reduction);
-             float off = static_cast<float>(eps / static_cast<double>(C));
-             kernels::parallel_for(
-                 samples,
-                 [&](int64_t begin, int64_t end) {
-                   for (int64_t s = begin; s < end; ++s) {
-                     float k = scale(s);
-                     double z = (*lse)[s];
-                     if (soft) {
-                       // loss = Σ_c q_c (lse − x_c): ∂/∂x_c = (Σ q)·p_c − q_c, ∂/∂t_c = (1 − ε)(lse − x_c).
-                       float total = 0;
-                       for (int64_t c = 0; c < C; ++c)
-                         total += static_cast<float>(1.0 - eps) * ts[l.at(s, c)] + off;
-                       for (int64_t c = 0; c < C; ++c) {
-                         int64_t i = l.at(s, c);
-                         float q = static_cast<float>(1.0 - eps) * ts[i] + off;
-                         if (dx) dx[i] = k * (total * static_cast<float>(std::exp(xs[i] - z)) - q);
-                         if (dt) dt[i] = k * static_cast<float>((1.0 - eps) * (z - xs[i]));
-                       }
-                     } else {
-                       int64_t target_class = (*index)[s];
-                       for (int64_t c = 0; c < C; ++c) {
-                         int64_t i = l.at(s, c);
-                         float q = (c == target_class ? static_cast<float>(1.0 - eps) : 0.0f) + off;
-                         dx[i] = k * (static_cast<float>(std::exp(xs[i] - z)) - q);
-                       }
-                     }
-                   }
-                 },
-                 sample_grain(C));
-             return grads(gx, gt);
-           },
+           Backward{
+               .fast =
+                   [x = logits.detach(), t = target.detach(), index, lse, l, soft, eps, reduction, want_x,
+                    want_t](const Tensor& g) {
+                     int64_t samples = l.samples(), C = l.classes;
+                     Tensor gx, gt;
+                     if (want_x) gx = Tensor::empty(x.shape());
+                     if (want_t) gt = Tensor::empty(t.shape());
+                     const float* xs = x.data();
+                     const float* ts = t.data();
+                     float* dx = want_x ? gx.data() : nullptr;
+                     float* dt = want_t ? gt.data() : nullptr;
+                     detail::GradScale scale = detail::grad_scale(g, samples, reduction);
+                     float off = static_cast<float>(eps / static_cast<double>(C));
+                     kernels::parallel_for(
+                         samples,
+                         [&](int64_t begin, int64_t end) {
+                           for (int64_t s = begin; s < end; ++s) {
+                             float k = scale(s);
+                             double z = (*lse)[s];
+                             if (soft) {
+                               // loss = Σ_c q_c (lse − x_c): ∂/∂x_c = (Σ q)·p_c − q_c, ∂/∂t_c = (1 − ε)(lse −
+                               // x_c).
+                               float total = 0;
+                               for (int64_t c = 0; c < C; ++c)
+                                 total += static_cast<float>(1.0 - eps) * ts[l.at(s, c)] + off;
+                               for (int64_t c = 0; c < C; ++c) {
+                                 int64_t i = l.at(s, c);
+                                 float q = static_cast<float>(1.0 - eps) * ts[i] + off;
+                                 if (dx) dx[i] = k * (total * static_cast<float>(std::exp(xs[i] - z)) - q);
+                                 if (dt) dt[i] = k * static_cast<float>((1.0 - eps) * (z - xs[i]));
+                               }
+                             } else {
+                               int64_t target_class = (*index)[s];
+                               for (int64_t c = 0; c < C; ++c) {
+                                 int64_t i = l.at(s, c);
+                                 float q = (c == target_class ? static_cast<float>(1.0 - eps) : 0.0f) + off;
+                                 dx[i] = k * (static_cast<float>(std::exp(xs[i] - z)) - q);
+                               }
+                             }
+                           }
+                         },
+                         sample_grain(C));
+                     return grads(gx, gt);
+                   },
+               .differentiable = detail::backward_by_formula(
+                   {logits, target},
+                   [soft, eps, reduction](const std::vector<Tensor>& in) {
+                     const int64_t C = in[0].dim() == 1 ? in[0].size(0) : in[0].size(1);
+                     Tensor q = soft ? in[1] : one_hot_like(in[1].detach(), in[0]);
+                     q = q * static_cast<float>(1.0 - eps) + static_cast<float>(eps / static_cast<double>(C));
+                     return class_loss_formula(in[0], q, reduction);
+                   })},
            {logits, target});
   }
   return out;
@@ -198,13 +230,21 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& target, std::string_view 
   Tensor out = reduce_samples(losses, target.shape(), reduction);
   if (needs_grad(log_probs))
     record({"NllLossBackward", "L = -x[t]: dx = -onehot(t) / N * g"}, out, {log_probs, target},
-           [shape = log_probs.shape(), index, l, reduction](const Tensor& g) {
-             Tensor gx = zeros(shape);
-             float* dx = gx.data();
-             detail::GradScale scale = detail::grad_scale(g, l.samples(), reduction);
-             for (int64_t s = 0; s < l.samples(); ++s) dx[l.at(s, (*index)[s])] = -scale(s);
-             return grads(gx, Tensor());
-           });
+           Backward{.fast =
+                        [shape = log_probs.shape(), index, l, reduction](const Tensor& g) {
+                          Tensor gx = zeros(shape);
+                          float* dx = gx.data();
+                          detail::GradScale scale = detail::grad_scale(g, l.samples(), reduction);
+                          for (int64_t s = 0; s < l.samples(); ++s) dx[l.at(s, (*index)[s])] = -scale(s);
+                          return grads(gx, Tensor());
+                        },
+                    .differentiable = detail::backward_by_formula(
+                        {log_probs, target}, [reduction](const std::vector<Tensor>& in) {
+                          Tensor per_sample =
+                              -(in[0] * one_hot_like(in[1].detach(), in[0])).sum({in[0].dim() == 1 ? 0 : 1});
+                          if (reduction == Reduction::None) return per_sample;
+                          return reduction == Reduction::Sum ? per_sample.sum() : per_sample.mean();
+                        })});
   return out;
 }
 
