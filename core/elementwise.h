@@ -78,10 +78,11 @@ inline Tensor eltwise_op(NodeKind kind, const Tensor& x, kernels::Eltwise alg, D
     const bool reads_output = kernels::backward_reads_output(alg);
     const SavedTensor saved = reads_output ? SavedTensor::output(y) : SavedTensor(x);
     record(kind, y, {x},
-           Backward{.fast = [saved, alg, alpha, beta](
-                                const Tensor& g) { return grads(eltwise_grad(saved.get(), g, alg, alpha, beta)); },
-                    .differentiable = [saved, derivative = std::move(derivative)](
-                                          const Tensor& g) { return grads(g * derivative(saved.get())); }},
+           Backward{
+               .fast = [saved, alg, alpha, beta](
+                           const Tensor& g) { return grads(eltwise_grad(saved.get(), g, alg, alpha, beta)); },
+               .differentiable = [saved, derivative = std::move(derivative)](
+                                     const Tensor& g) { return grads(g * derivative(saved.get())); }},
            {reads_output ? y : x});
   }
   return y;

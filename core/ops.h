@@ -61,6 +61,8 @@ Tensor abs(const Tensor& x);  ///< gradient sign(x), 0 at 0
 Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);  ///< 1 / (1 + e⁻ˣ)
 Tensor erf(const Tensor& x);
+Tensor sin(const Tensor& x);  ///< sin x (physics-informed losses, periodic targets)
+Tensor cos(const Tensor& x);
 Tensor pow(const Tensor& x, float exponent);
 Tensor pow(float base, const Tensor& x);
 /// Clamps to [min, max]; the gradient passes where min <= x <= max (PyTorch).

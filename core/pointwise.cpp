@@ -95,6 +95,27 @@ Tensor sigmoid(const Tensor& x) {
                     kernels::Eltwise::logistic_use_dst, [](const Tensor& y) { return y * (1.0f - y); });
 }
 
+// d/dx sin x = cos x, d/dx cos x = −sin x: each backward is the other op.
+Tensor sin(const Tensor& x) {
+  Tensor y = map_values(x, [](float v) { return std::sin(v); });
+  if (needs_grad(x))
+    record(
+        {"SinBackward", "y = sin(x): dx = g * cos(x)"}, y, {x},
+        Backward{.differentiable = [x = SavedTensor(x)](const Tensor& g) { return grads(g * cos(x.get())); }},
+        {x});
+  return y;
+}
+
+Tensor cos(const Tensor& x) {
+  Tensor y = map_values(x, [](float v) { return std::cos(v); });
+  if (needs_grad(x))
+    record({"CosBackward", "y = cos(x): dx = -g * sin(x)"}, y, {x},
+           Backward{
+               .differentiable = [x = SavedTensor(x)](const Tensor& g) { return grads(-g * sin(x.get())); }},
+           {x});
+  return y;
+}
+
 // d/dx erf x = 2/√π · e^(−x²).
 Tensor erf(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::erf(v); });

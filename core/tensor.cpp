@@ -142,6 +142,8 @@ Tensor Tensor::sqrt() const { return ember::sqrt(*this); }
 Tensor Tensor::abs() const { return ember::abs(*this); }
 Tensor Tensor::tanh() const { return ember::tanh(*this); }
 Tensor Tensor::erf() const { return ember::erf(*this); }
+Tensor Tensor::sin() const { return ember::sin(*this); }
+Tensor Tensor::cos() const { return ember::cos(*this); }
 Tensor Tensor::sigmoid() const { return ember::sigmoid(*this); }
 Tensor Tensor::clamp(float lo, float hi) const { return ember::clamp(*this, lo, hi); }
 Tensor Tensor::neg() const { return ember::neg(*this); }

@@ -104,6 +104,8 @@ class Tensor {
   Tensor abs() const;
   Tensor tanh() const;
   Tensor erf() const;
+  Tensor sin() const;
+  Tensor cos() const;
   Tensor sigmoid() const;
   Tensor clamp(float min, float max) const;
   Tensor neg() const;

@@ -58,7 +58,7 @@ TEST(HigherOrder, GradLeavesDotGradAloneAndReturnsOnePerInput) {
   std::vector<Tensor> g = autograd::grad({y}, {x, w});
   ASSERT_EQ(g.size(), 2u);
   EXPECT_TRUE(ember::testing::Near(g[0], {3}, {1, 2, 3}));  // 2xw
-  EXPECT_FLOAT_EQ(g[1].item(), 14.0f);               // Σx²
+  EXPECT_FLOAT_EQ(g[1].item(), 14.0f);                      // Σx²
   EXPECT_FALSE(x.grad().defined());
   EXPECT_FALSE(w.grad().defined());
   EXPECT_FALSE(g[0].requires_grad());  // no graph unless asked
@@ -186,4 +186,228 @@ TEST(HigherOrder, GradgradcheckOfCoreOps) {
       },
       {a, b});
   expect_gradgradcheck([](const std::vector<Tensor>& in) { return maximum(in[0], in[1]) * in[0]; }, {a, b});
+}
+
+// --- activations, layers and losses ------------------------------------------
+
+namespace {
+
+// Inputs away from every kink (0, ±0.5, ±1, ±3, ±6): finite differences of a
+// piecewise function across a kink are not its derivative.
+Tensor away_from_kinks(Shape shape) {
+  const std::vector<float> pool = {-2.7f, -1.7f, -0.8f, -0.3f, 0.2f, 0.7f,
+                                   1.3f,  2.4f,  -2.2f, 0.35f, 1.8f, -1.2f};
+  std::vector<float> v(static_cast<size_t>(numel_of(shape)));
+  for (size_t i = 0; i < v.size(); ++i)
+    v[i] = pool[(i * 5) % pool.size()] + 0.01f * static_cast<float>(i % 3);
+  return tensor(v, std::move(shape), true);
+}
+
+struct Unary {
+  const char* name;
+  std::function<Tensor(const Tensor&)> f;
+};
+
+const std::vector<Unary>& activations() {
+  static const std::vector<Unary> all = {
+      {"relu", [](const Tensor& x) { return F::relu(x) * x; }},  // * x: a non-zero second derivative
+      {"leaky_relu", [](const Tensor& x) { return F::leaky_relu(x, 0.1f) * x; }},
+      {"relu6", [](const Tensor& x) { return F::relu6(x) * x; }},
+      {"hardtanh", [](const Tensor& x) { return F::hardtanh(x) * x; }},
+      {"elu", [](const Tensor& x) { return F::elu(x); }},
+      {"elu(-0.5)", [](const Tensor& x) { return F::elu(x, -0.5f); }},
+      {"selu", [](const Tensor& x) { return F::selu(x); }},
+      {"celu(0.7)", [](const Tensor& x) { return F::celu(x, 0.7f); }},
+      {"sigmoid", [](const Tensor& x) { return F::sigmoid(x); }},
+      {"tanh", [](const Tensor& x) { return F::tanh(x); }},
+      {"logsigmoid", [](const Tensor& x) { return F::logsigmoid(x); }},
+      {"silu", [](const Tensor& x) { return F::silu(x); }},
+      {"mish", [](const Tensor& x) { return F::mish(x); }},
+      {"hardswish", [](const Tensor& x) { return F::hardswish(x); }},
+      {"hardsigmoid", [](const Tensor& x) { return F::hardsigmoid(x) * x; }},
+      {"gelu", [](const Tensor& x) { return F::gelu(x); }},
+      {"gelu(tanh)", [](const Tensor& x) { return F::gelu(x, "tanh"); }},
+      {"softplus", [](const Tensor& x) { return F::softplus(x, 2.0f, 3.0f); }},
+      {"hardshrink", [](const Tensor& x) { return F::hardshrink(x) * x; }},
+      {"softshrink", [](const Tensor& x) { return F::softshrink(x) * x; }},
+      {"threshold", [](const Tensor& x) { return F::threshold(x, 0.1f, -2.0f) * x; }},
+      {"softsign", [](const Tensor& x) { return F::softsign(x); }},
+      {"tanhshrink", [](const Tensor& x) { return F::tanhshrink(x); }},
+      {"rrelu (eval)", [](const Tensor& x) { return F::rrelu(x) * x; }},
+      {"glu", [](const Tensor& x) { return F::glu(x, 1); }},
+      {"softmax", [](const Tensor& x) { return F::softmax(x, 1); }},
+      {"log_softmax", [](const Tensor& x) { return F::log_softmax(x, 1); }},
+      {"softmin", [](const Tensor& x) { return F::softmin(x, 0); }},
+  };
+  return all;
+}
+
+}  // namespace
+
+TEST(HigherOrder, GradgradcheckOfEveryActivation) {
+  for (const Unary& a : activations()) {
+    SCOPED_TRACE(a.name);
+    expect_gradgradcheck([&](const std::vector<Tensor>& in) { return a.f(in[0]); },
+                         {away_from_kinks({3, 4})});
+  }
+}
+
+TEST(HigherOrder, ThirdOrderOfTheSmoothActivations) {
+  // gradgradcheck of x ↦ f′(x) (recorded) checks f‴ against differences of f″.
+  for (const char* name :
+       {"sigmoid", "tanh", "gelu", "gelu(tanh)", "silu", "mish", "softplus", "logsigmoid"}) {
+    SCOPED_TRACE(name);
+    const Unary* a = nullptr;
+    for (const Unary& u : activations())
+      if (std::string(u.name) == name) a = &u;
+    ASSERT_NE(a, nullptr);
+    expect_gradgradcheck(
+        [&](const std::vector<Tensor>& in) {
+          return autograd::grad({a->f(in[0]).sum()}, {in[0]}, {}, std::nullopt, /*create_graph=*/true)[0];
+        },
+        {away_from_kinks({2, 3})});
+  }
+}
+
+TEST(HigherOrder, GradgradcheckOfLearnableActivations) {
+  Tensor x = away_from_kinks({2, 3, 2}), w = tensor({0.2f, -0.4f, 0.3f}, {3}, true);
+  expect_gradgradcheck([](const std::vector<Tensor>& in) { return F::prelu(in[0], in[1]) * in[0]; }, {x, w});
+  Tensor beta = tensor({1.3f}, {1}, true);
+  expect_gradgradcheck([](const std::vector<Tensor>& in) { return F::swish(in[0], in[1]); }, {x, beta});
+  manual_seed(5);  // training RReLU: the drawn slopes are constants of the graph
+  Tensor fixed = away_from_kinks({2, 3});
+  Tensor y = F::rrelu(fixed, 0.1f, 0.3f, true);
+  Tensor g = autograd::grad({(y * fixed).sum()}, {fixed}, {}, std::nullopt, true)[0];
+  Tensor h = autograd::grad({g.sum()}, {fixed})[0];  // d²/dx² (r x · x) = 2r where x < 0, 2 elsewhere
+  for (int64_t i = 0; i < fixed.numel(); ++i) {
+    float xv = fixed.to_vector()[i], r = (y.to_vector()[i]) / xv;
+    EXPECT_NEAR(h.to_vector()[i], xv > 0 ? 2.0f : 2.0f * r, 1e-5f);
+  }
+}
+
+TEST(HigherOrder, GradgradcheckOfLayers) {
+  manual_seed(7);
+  Tensor x = (randn({4, 3}) * 0.5f).requires_grad_(), w = (randn({5, 3}) * 0.5f).requires_grad_(),
+         b = (randn({5}) * 0.1f).requires_grad_();
+  for (auto act : {F::LinearActivation::none, F::LinearActivation::tanh, F::LinearActivation::sigmoid}) {
+    expect_gradgradcheck([act](const std::vector<Tensor>& in) { return F::linear(in[0], in[1], in[2], act); },
+                         {x, w, b});
+  }
+  // relu's second derivative is 0: the product with x keeps one to check
+  expect_gradgradcheck(
+      [](const std::vector<Tensor>& in) {
+        return F::linear(in[0], in[1], in[2], F::LinearActivation::relu) * F::linear(in[0], in[1], in[2]);
+      },
+      {x, w, b});
+  Tensor x2 = (randn({4, 2}) * 0.5f).requires_grad_(), bw = (randn({3, 3, 2}) * 0.5f).requires_grad_();
+  expect_gradgradcheck(
+      [](const std::vector<Tensor>& in) { return F::bilinear(in[0], in[1], in[2]) * in[0].sum(); },
+      {x, x2, bw});
+  expect_gradgradcheck([](const std::vector<Tensor>& in) { return F::dropout(in[0], 0.0f, true) * in[0]; },
+                       {x});
+}
+
+TEST(HigherOrder, GradgradcheckOfLosses) {
+  manual_seed(9);
+  Tensor x = (randn({4, 3})).requires_grad_(), t = (randn({4, 3})).requires_grad_();
+  Tensor p = (rand({4, 3}) * 0.8f + 0.1f).requires_grad_(), q = rand({4, 3});
+  Tensor labels = tensor({0, 2, 1, 2}, {4});
+  for (const char* reduction : {"mean", "sum", "none"}) {
+    SCOPED_TRACE(reduction);
+    std::string r = reduction;
+    expect_gradgradcheck([r](const std::vector<Tensor>& in) { return F::mse_loss(in[0], in[1], r); }, {x, t});
+    expect_gradgradcheck(
+        [r](const std::vector<Tensor>& in) { return F::huber_loss(in[0] * in[0], in[1], r, 0.5f); }, {x, t});
+    expect_gradgradcheck(
+        [r](const std::vector<Tensor>& in) { return F::smooth_l1_loss(in[0] * in[0], in[1], r, 0.7f); },
+        {x, t});
+    expect_gradgradcheck(
+        [r, q](const std::vector<Tensor>& in) { return F::binary_cross_entropy(in[0], q, r); }, {p});
+    expect_gradgradcheck(
+        [r, q](const std::vector<Tensor>& in) { return F::binary_cross_entropy_with_logits(in[0], q, r); },
+        {x});
+    expect_gradgradcheck(
+        [r, labels](const std::vector<Tensor>& in) { return F::cross_entropy(in[0], labels, r, 0.1f); }, {x});
+    expect_gradgradcheck(
+        [r](const std::vector<Tensor>& in) { return F::cross_entropy(in[0], F::softmax(in[1], 1), r); },
+        {x, t});
+    expect_gradgradcheck(
+        [r, labels](const std::vector<Tensor>& in) {
+          return F::nll_loss(F::log_softmax(in[0], 1), labels, r);
+        },
+        {x});
+  }
+}
+
+TEST(HigherOrder, PhysicsInformedResidualOfATanhMlp) {
+  // u(x) = MLP(x); the residual u″ + π² sin(πx) needs the second derivative of the
+  // network with respect to its input, and training needs its gradient in the weights.
+  manual_seed(3);
+  nn::Sequential model{std::make_shared<nn::Linear>(1, 8), std::make_shared<nn::Tanh>(),
+                       std::make_shared<nn::Linear>(8, 8), std::make_shared<nn::Tanh>(),
+                       std::make_shared<nn::Linear>(8, 1)};
+  Tensor x = linspace(-1, 1, 5).reshape({5, 1}).requires_grad_();
+  auto residual_loss = [&](const Tensor& xs) {
+    Tensor u = model(xs);
+    Tensor du = autograd::grad({u.sum()}, {xs}, {}, std::nullopt, true)[0];
+    Tensor d2u = autograd::grad({du.sum()}, {xs}, {}, std::nullopt, true)[0];
+    const float pi = 3.14159265f;
+    Tensor r = d2u + (xs * pi).sin() * (pi * pi);
+    return (r * r).mean();
+  };
+  // d²u/dx² by autograd equals finite differences of du/dx.
+  Tensor du = autograd::grad({model(x).sum()}, {x}, {}, std::nullopt, true)[0];
+  Tensor d2u = autograd::grad({du.sum()}, {x})[0];
+  const float h = 1e-2f;
+  Tensor xp = (x.detach() + h).requires_grad_(), xm = (x.detach() - h).requires_grad_();
+  Tensor dup = autograd::grad({model(xp).sum()}, {xp})[0], dum = autograd::grad({model(xm).sum()}, {xm})[0];
+  for (int i = 0; i < 5; ++i)
+    EXPECT_NEAR(d2u.to_vector()[i], (dup.to_vector()[i] - dum.to_vector()[i]) / (2 * h), 2e-3f);
+  // The residual loss trains: its gradient reaches the weights and Adam lowers it.
+  optim::Adam opt(model.parameters(), {.lr = 1e-2f});
+  float first = 0, last = 0;
+  for (int step = 0; step < 30; ++step) {
+    Tensor loss = residual_loss(x);
+    if (step == 0) first = loss.item();
+    last = loss.item();
+    opt.zero_grad();
+    loss.backward();
+    auto params = model.parameters();  // u″ does not depend on the last bias: it alone gets no gradient
+    for (size_t i = 0; i + 1 < params.size(); ++i)
+      ASSERT_TRUE(params[i].grad().defined()) << "parameter " << i;
+    EXPECT_FALSE(params.back().grad().defined());
+    opt.step();
+  }
+  EXPECT_LT(last, first);
+}
+
+TEST(HigherOrder, SinAndCos) {
+  Tensor x = tensor({0.3f, -1.2f, 2.0f}, {3}, true);
+  EXPECT_TRUE(ember::testing::Near(sin(x), {3}, {std::sin(0.3f), std::sin(-1.2f), std::sin(2.0f)}));
+  Tensor g = autograd::grad({sin(x).sum()}, {x}, {}, std::nullopt, true)[0];
+  Tensor h = autograd::grad({g.sum()}, {x})[0];
+  EXPECT_TRUE(ember::testing::Near(g, {3}, {std::cos(0.3f), std::cos(-1.2f), std::cos(2.0f)}));
+  EXPECT_TRUE(ember::testing::Near(h, {3}, {-std::sin(0.3f), -std::sin(-1.2f), -std::sin(2.0f)}));
+  expect_gradgradcheck([](const std::vector<Tensor>& in) { return sin(in[0]) * cos(in[0] * 2.0f); },
+                       {away_from_kinks({2, 3})});
+}
+
+TEST(HigherOrder, DifferentiableBackwardEqualsTheFastOneAtFirstOrder) {
+  // The two backward functions of each op must agree: gradgradcheck only holds
+  // the differentiable one against itself. Inputs across [−150, 150] (and the
+  // usual points between the kinks).
+  manual_seed(11);
+  std::vector<Tensor> inputs = {away_from_kinks({3, 4}), (rand({3, 4}) * 300.0f - 150.0f).requires_grad_()};
+  for (const Unary& a : activations()) {
+    for (const Tensor& x : inputs) {
+      SCOPED_TRACE(std::string(a.name) + (x.numel() && std::fabs(x.to_vector()[0]) > 3 ? " wide" : ""));
+      Tensor fast = autograd::grad({a.f(x).sum()}, {x})[0];
+      Tensor recorded = autograd::grad({a.f(x).sum()}, {x}, {}, std::nullopt, /*create_graph=*/true)[0];
+      ASSERT_TRUE(recorded.requires_grad());
+      std::vector<float> f = fast.to_vector(), r = recorded.to_vector();
+      for (size_t i = 0; i < f.size(); ++i)
+        EXPECT_NEAR(r[i], f[i], 1e-4f * std::max(1.0f, std::fabs(f[i])))
+            << "element " << i << " x=" << x.to_vector()[i];
+    }
+  }
 }
