@@ -66,10 +66,11 @@ if ! programs | grep -qx -- "$program"; then
 fi
 
 "$root/scripts/install_deps.sh"
-# Show the compiler's progress and errors, not the "Built target" lines that an
-# up-to-date build is made of (make prints those; ninja says "no work to do").
+# Show the compiler's progress and errors, not the lines an up-to-date build
+# is made of ("Built target", the include check that runs every time; ninja
+# says "no work to do").
 EMBER_BUILD_DIR="$build" "$root/scripts/build.sh" 2>&1 |
-  { grep -vE '^\[ *[0-9]+%\] Built target |^ninja: no work to do|^gmake(\[[0-9]+\])?: (Entering|Leaving)' || true; }
+  { grep -vE '^\[ *[0-9]+%\] (Built target |Checking the layers)|^ninja: no work to do|^gmake(\[[0-9]+\])?: (Entering|Leaving)' || true; }
 
 cd "$root"
 exec "$build/examples/$program" "$@"
