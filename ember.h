@@ -37,6 +37,7 @@
 #include "optim/adagrad.h"
 #include "optim/adam.h"
 #include "optim/checkpoint.h"
+#include "optim/lbfgs.h"
 #include "optim/lr_scheduler.h"
 #include "optim/optimizer.h"
 #include "optim/rmsprop.h"

@@ -29,6 +29,12 @@ bool is_own_key(const std::string& key) {
   return fixed.count(key) || key.rfind("step.", 0) == 0 || key.rfind("scheduler.", 0) == 0;
 }
 
+// An optimizer whose state() is not all it remembers (LBFGS) is refused before anything is written.
+void check_savable(const Optimizer& optimizer, const char* call, const std::string& path) {
+  if (std::string missing = optimizer.unsaved_state(); !missing.empty())
+    fail(call, ": ", path, ": ", optimizer.name(), " state cannot be saved: ", missing);
+}
+
 // Tensors "state.<i>.<name>"; metadata: the optimizer's name, parameter count,
 // lr and per-parameter step counts, the scheduler's state, the epoch, the generator.
 void add_state(nn::NamedTensors& tensors, nn::Metadata& meta, const Optimizer& optimizer,
@@ -142,6 +148,7 @@ void apply_state(SavedState s, Optimizer& optimizer, LRScheduler* scheduler, boo
 
 void save_state(const Optimizer& optimizer, const std::string& path, const LRScheduler* scheduler,
                 int64_t epoch) {
+  check_savable(optimizer, "save_state", path);
   nn::NamedTensors tensors;
   nn::Metadata meta{{"format", kStateFormat}};
   add_state(tensors, meta, optimizer, scheduler, epoch);
@@ -161,6 +168,7 @@ int64_t load_state(Optimizer& optimizer, const std::string& path, LRScheduler* s
 
 void save_checkpoint(const std::string& path, const nn::Module& model, const Optimizer& optimizer,
                      const LRScheduler* scheduler, int64_t epoch, const nn::Metadata& extra) {
+  check_savable(optimizer, "save_checkpoint", path);
   for (const auto& [key, value] : extra) {
     if (is_own_key(key))
       fail("save_checkpoint: ", path, ": extra metadata key '", key,

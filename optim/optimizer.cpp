@@ -55,6 +55,8 @@ void Optimizer::set_state(std::vector<ParamState> state) {
 }
 
 void Optimizer::check_state(const std::vector<ParamState>& state, const std::string& where) const {
+  if (std::string missing = unsaved_state(); !missing.empty())
+    fail(where, ": ", name_, " state cannot be restored: ", missing);
   if (state.size() != params_.size())
     fail(where, ": state has ", state.size(), " parameters but the optimizer has ", params_.size());
   const std::optional<std::vector<StateSpec>> spec = state_spec();

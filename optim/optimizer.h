@@ -71,6 +71,11 @@ class Optimizer {
   /// The state tensors step() reads with the current options; nullopt (the default,
   /// for optimizers that do not say) checks only shapes.
   virtual std::optional<std::vector<StateSpec>> state_spec() const { return std::nullopt; }
+  /// "" when state() and lr() are everything step() remembers (every optimizer but LBFGS);
+  /// otherwise what they leave out. check_state (so set_state, load_state, load_checkpoint)
+  /// and save_state / save_checkpoint then refuse with it: a checkpoint that silently dropped
+  /// that state would resume as a different run.
+  virtual std::string unsaved_state() const { return {}; }
 
  protected:
   /// The loop every step() runs, written once: outside autograd, for each
