@@ -270,6 +270,7 @@ Table read_table(const std::string& path, const CsvOptions& o, const std::string
     fail(who, ": ", path, ": no feature column (the file has ", width, " column", width == 1 ? "" : "s",
          ", the target among them)");
   const size_t d = t.feature_index.size();
+  const bool every_column = !wanted_features || wanted_features->empty();  // none were named
 
   // The rows.
   std::vector<float> row(d);
@@ -305,8 +306,10 @@ Table read_table(const std::string& path, const CsvOptions& o, const std::string
       const Field& f = r.fields[t.feature_index[j]];
       std::optional<float> v = parse_number(f.text);
       if (!v)
-        fail(who, ": ", path, ": line ", r.line, ", ", column_label(t.columns, t.feature_index[j]), ": ",
-             why_not_a_number(f), " (feature cells must be numbers)");
+        fail(
+            who, ": ", path, ": line ", r.line, ", ", column_label(t.columns, t.feature_index[j]), ": ",
+            why_not_a_number(f), " (feature cells must be numbers",
+            every_column ? "; list the numeric columns in CsvOptions::features, train_mlp --features)" : ")");
       row[j] = *v;
     }
     t.features.insert(t.features.end(), row.begin(), row.end());

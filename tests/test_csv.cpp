@@ -298,7 +298,7 @@ TEST(Csv, PalmerPenguinsFromDebian) {
                                           "body_mass_g"};
   // The whole file has text features (island, sex) and NA cells.
   EXPECT_TRUE(ThrowsWith([] { data::load_csv(penguins_csv, {.target = "species"}); },
-                         {"line 2, column 2 (island): 'Torgersen' is not a number"}));
+                         {"line 2, column 2 (island): 'Torgersen' is not a number", "CsvOptions::features"}));
   EXPECT_TRUE(ThrowsWith([&] { data::load_csv(penguins_csv, {.target = "species", .features = measures}); },
                          {"line 5, column 3 (bill_length_mm): missing value 'NA'"}));
   data::Dataset d =
