@@ -149,9 +149,9 @@ bool is_missing(const Field& f) {
   return (!f.quoted || f.text.empty()) && std::find(m.begin(), m.end(), f.text) != m.end();
 }
 
-// A decimal number as a finite float: "5.1", "-3", "+.5", "1e-3". No hex, no
+// A decimal number as a finite double: "5.1", "-3", "+.5", "1e-3". No hex, no
 // "inf"/"nan", nothing after the number.
-std::optional<float> parse_number(const std::string& text) {
+std::optional<double> parse_decimal(const std::string& text) {
   const char* first = text.data();
   const char* last = text.data() + text.size();
   auto digit_or_point = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; };
@@ -166,8 +166,14 @@ std::optional<float> parse_number(const std::string& text) {
   double value = 0;
   auto [end, error] = std::from_chars(first, last, value, std::chars_format::general);
   if (error != std::errc() || end != last || !std::isfinite(value)) return std::nullopt;
-  if (std::abs(value) > std::numeric_limits<float>::max()) return std::nullopt;
-  return static_cast<float>(value);
+  return value;
+}
+
+// A decimal number that a float holds: a feature cell or a regression target.
+std::optional<float> parse_number(const std::string& text) {
+  std::optional<double> value = parse_decimal(text);
+  if (!value || std::abs(*value) > std::numeric_limits<float>::max()) return std::nullopt;
+  return static_cast<float>(*value);
 }
 
 // Why a non-numeric cell is not a number, for the message.
@@ -327,6 +333,14 @@ Table read_table(const std::string& path, const CsvOptions& o, const std::string
   return t;
 }
 
+// Class indices are floats, as every ember index: past 2^24 two would share one.
+void check_class_count(size_t count, const std::string& who, const std::string& path) {
+  constexpr size_t most = size_t{1} << 24;
+  if (count > most)
+    fail(who, ": ", path, ": the target has ", count, " distinct labels, more than the ", most,
+         " classes float indices can number (a regression target? use task \"regression\")");
+}
+
 }  // namespace
 
 const std::vector<std::string>& csv_missing_values() {
@@ -351,41 +365,48 @@ Dataset load_csv(const std::string& path, const CsvOptions& o) {
   for (size_t i : t.feature_index) out.feature_names.push_back(t.columns.names[i]);
   out.target_name = t.columns.names[target_index];
 
-  // The target: numbers, or text?
+  // The target: numbers, or text? Labels are compared as doubles, so that a
+  // label like 1e39, which no float holds, still sorts as the number it is.
+  std::vector<double> numbers(static_cast<size_t>(n));
   std::vector<float> values(static_cast<size_t>(n));
   std::optional<size_t> first_text;  // the first cell that is not a number
   bool whole = true;
   for (int64_t i = 0; i < n; ++i) {
-    std::optional<float> v = parse_number(t.target[i].text);
+    std::optional<double> v = parse_decimal(t.target[i].text);
     if (!v) {
       if (!first_text) first_text = static_cast<size_t>(i);
       continue;
     }
-    values[i] = *v;
+    numbers[i] = *v;
     if (*v != std::floor(*v)) whole = false;
   }
   const bool classification = o.task == "classification" || (o.task == "auto" && (first_text || whole));
   if (!classification) {
-    if (first_text)
-      fail(who, ": ", path, ": line ", t.target_line[*first_text], ", ",
-           column_label(t.columns, target_index), ": ", why_not_a_number(t.target[*first_text]),
-           " (task is regression: every target must be a number)");
+    for (int64_t i = 0; i < n; ++i) {
+      std::optional<float> v = parse_number(t.target[i].text);
+      if (!v)
+        fail(who, ": ", path, ": line ", t.target_line[i], ", ", column_label(t.columns, target_index), ": ",
+             why_not_a_number(t.target[i]), " (task is regression: every target must be a number)");
+      values[i] = *v;
+    }
     out.targets = tensor(std::move(values), {n, 1});
   } else if (!first_text) {
     // Numeric labels sort as numbers ("2" < "10"); "1" and "1.0" are one class,
     // named as it is first written.
-    std::map<float, std::string> classes;
-    for (int64_t i = 0; i < n; ++i) classes.emplace(values[i], t.target[i].text);
-    std::map<float, float> index;
+    std::map<double, std::string> classes;
+    for (int64_t i = 0; i < n; ++i) classes.emplace(numbers[i], t.target[i].text);
+    check_class_count(classes.size(), who, path);
+    std::map<double, float> index;
     for (const auto& [value, name] : classes) {
       index[value] = static_cast<float>(out.class_names.size());
       out.class_names.push_back(name);
     }
-    for (float& v : values) v = index[v];
+    for (int64_t i = 0; i < n; ++i) values[i] = index[numbers[i]];
     out.targets = tensor(std::move(values), {n});
   } else {
     std::map<std::string, float> index;
     for (const auto& f : t.target) index.emplace(f.text, 0.0f);
+    check_class_count(index.size(), who, path);
     for (auto& [name, i] : index) {
       i = static_cast<float>(out.class_names.size());
       out.class_names.push_back(name);
