@@ -71,8 +71,9 @@ TEST(Csv, FuzzLabelsBeyondFloatRangeStillSortAsNumbers) {
   data::Dataset d = data::load_csv(write_csv("a,y\n1,50\n2,2\n3,4.2e99\n4,2\n"));
   EXPECT_EQ(d.class_names, (std::vector<std::string>{"2", "50", "4.2e99"}));
   EXPECT_EQ(values(d.targets), (std::vector<float>{1, 0, 2, 0}));
-  EXPECT_TRUE(ThrowsWith([] { data::load_csv(write_csv("a,y\n1,0.5\n3,4.2e99\n")); },
-                         {"line 3, column 2 (y): '4.2e99' is beyond the range of float", "task is regression"}));
+  EXPECT_TRUE(
+      ThrowsWith([] { data::load_csv(write_csv("a,y\n1,0.5\n3,4.2e99\n")); },
+                 {"line 3, column 2 (y): '4.2e99' is beyond the range of float", "task is regression"}));
 }
 
 TEST(Csv, AutoRuleWholeNumbersAreClassesFractionsAreValues) {
