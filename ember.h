@@ -17,7 +17,8 @@
 #include "core/trace.h"
 #include "nn/module.h"
 
-// data: IDX reader, MNIST-style loaders, toy datasets, batching
+// data: CSV and IDX readers, MNIST-style loaders, toy datasets, batching
+#include "data/csv.h"
 #include "data/dataloader.h"
 #include "data/dataset.h"
 #include "data/idx.h"

@@ -32,7 +32,8 @@ std::vector<int64_t> permutation(int64_t n, uint64_t seed) {
 
 Dataset subset(const Dataset& d, const std::vector<int64_t>& indices, const std::string& name) {
   validate(d, "subset");  // a 0-dim or short tensor would be read past its end below
-  Dataset out{name.empty() ? d.name : name, {}, {}, d.class_names, d.num_classes};
+  Dataset out{
+      name.empty() ? d.name : name, {}, {}, d.class_names, d.num_classes, d.feature_names, d.target_name};
   Shape in_shape = d.inputs.shape(), target_shape = d.targets.shape();
   in_shape[0] = target_shape[0] = static_cast<int64_t>(indices.size());
   out.inputs = Tensor::empty(in_shape);
@@ -75,6 +76,8 @@ void validate(const Dataset& d, std::string_view caller) {
   if (!d.targets.defined() || d.targets.dim() < 1 || d.targets.size(0) != d.inputs.size(0))
     fail(who, ": targets must have one row per input (inputs ", d.inputs.shape(), ", targets ",
          d.targets.defined() ? d.targets.shape() : Shape{}, ")");
+  if (!d.feature_names.empty() && static_cast<int64_t>(d.feature_names.size()) != d.inputs.size(1))
+    fail(who, ": ", d.feature_names.size(), " feature names for ", d.inputs.size(1), " input columns");
   if (d.num_classes < 0) fail(who, ": num_classes is negative (", d.num_classes, ")");
   if (d.num_classes == 0) return;
   if (d.targets.dim() != 1) fail(who, ": class targets must be a tensor [N], got ", d.targets.shape());
@@ -108,6 +111,73 @@ void normalize_(Dataset& d, Normalization n) {
   const int64_t count = d.inputs.numel();
   for (int64_t i = 0; i < count; ++i) x[i] = (x[i] - n.mean) / n.std;  // as torchvision's Normalize
   d.inputs.bump_version();
+}
+
+namespace {
+// x must be [N, D] with D = s.mean.size() = s.std.size(), every std positive and finite.
+void check_standardization(const Tensor& x, const Standardization& s, const char* who) {
+  if (!x.defined() || x.dim() != 2)
+    fail(who, ": expected a tensor [N, D], got ", x.defined() ? detail::cat(x.shape()) : std::string("none"));
+  if (s.mean.size() != s.std.size())
+    fail(who, ": the standardization has ", s.mean.size(), " means but ", s.std.size(),
+         " standard deviations");
+  if (static_cast<int64_t>(s.mean.size()) != x.size(1))
+    fail(who, ": the standardization is for ", s.mean.size(), " columns, the tensor has ", x.size(1), " (",
+         x.shape(), ")");
+  for (size_t j = 0; j < s.mean.size(); ++j)
+    if (!(s.std[j] > 0) || !std::isfinite(s.std[j]) || !std::isfinite(s.mean[j]))
+      fail(who, ": column ", j, ": std must be positive (mean and std finite), got mean=", s.mean[j],
+           " std=", s.std[j]);
+}
+}  // namespace
+
+Standardization compute_standardization(const Tensor& x) {
+  if (!x.defined() || x.dim() != 2)
+    fail("compute_standardization: expected a tensor [N, D], got ",
+         x.defined() ? detail::cat(x.shape()) : std::string("none"));
+  const int64_t n = x.size(0), cols = x.size(1);
+  if (n == 0) fail("compute_standardization: no rows to measure (", x.shape(), ")");
+  // Two passes in doubles: the mean first, then the squared deviations from it —
+  // one pass (E[x²] - E[x]²) cancels badly for a column like body mass in grams.
+  std::vector<double> mean(static_cast<size_t>(cols), 0.0), var(static_cast<size_t>(cols), 0.0);
+  const float* p = x.data();
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < cols; ++j) mean[j] += p[i * cols + j];
+  for (double& m : mean) m /= static_cast<double>(n);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < cols; ++j) {
+      const double d = p[i * cols + j] - mean[j];
+      var[j] += d * d;
+    }
+  Standardization s;
+  for (int64_t j = 0; j < cols; ++j) {
+    const double sd = std::sqrt(var[j] / static_cast<double>(n));
+    s.mean.push_back(static_cast<float>(mean[j]));
+    // A constant column (or one whose spread float cannot hold) scales by 1.
+    const auto f = static_cast<float>(sd);
+    s.std.push_back(f > 0 && std::isfinite(f) ? f : 1.0f);
+    if (!std::isfinite(s.mean.back()))
+      fail("compute_standardization: column ", j, " has a mean beyond float range (", mean[j], ")");
+  }
+  return s;
+}
+
+void standardize_(Tensor& x, const Standardization& s) {
+  check_standardization(x, s, "standardize_");
+  const int64_t n = x.size(0), cols = x.size(1);
+  float* p = x.data();
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < cols; ++j) p[i * cols + j] = (p[i * cols + j] - s.mean[j]) / s.std[j];
+  x.bump_version();
+}
+
+void unstandardize_(Tensor& x, const Standardization& s) {
+  check_standardization(x, s, "unstandardize_");
+  const int64_t n = x.size(0), cols = x.size(1);
+  float* p = x.data();
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < cols; ++j) p[i * cols + j] = p[i * cols + j] * s.std[j] + s.mean[j];
+  x.bump_version();
 }
 
 }  // namespace ember::data

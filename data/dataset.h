@@ -20,6 +20,10 @@ struct Dataset {
   Tensor targets;    ///< [N] class indices (whole numbers), or [N, 1] values for regression
   std::vector<std::string> class_names;  ///< num_classes names; empty for regression
   int64_t num_classes = 0;               ///< 0 for regression
+  /// The names of the D input columns and of the target, where the data has
+  /// them (a CSV file's header); empty otherwise.
+  std::vector<std::string> feature_names = {};
+  std::string target_name = {};
 
   int64_t size() const { return inputs.defined() ? inputs.size(0) : 0; }
   int64_t num_features() const { return inputs.defined() ? inputs.size(1) : 0; }
@@ -69,5 +73,22 @@ inline constexpr Normalization no_normalization{0.0f, 1.0f};
 Normalization compute_normalization(const Dataset& d);
 /// Applies `n` to d.inputs in place (outside autograd).
 void normalize_(Dataset& d, Normalization n);
+
+// --- per-column standardisation (tabular data) --------------------------------
+/// x[:, j] -> (x[:, j] - mean[j]) / std[j]: one mean and standard deviation per
+/// column, as scikit-learn's StandardScaler. Fit it on the training rows only
+/// and apply it to every set (and to the rows to predict), so that no test
+/// value leaks into the scaling.
+struct Standardization {
+  std::vector<float> mean, std;
+};
+/// The mean and (population) standard deviation of each column of `x` [N, D]
+/// (inputs, or [N, 1] regression targets). A constant column gets std 1, as in
+/// scikit-learn, so that it maps to 0 rather than to NaN.
+Standardization compute_standardization(const Tensor& x);
+/// Applies `s` to x in place (outside autograd); x must be [N, s.mean.size()].
+void standardize_(Tensor& x, const Standardization& s);
+/// The inverse, x * std + mean in place: a regression output back in the target's units.
+void unstandardize_(Tensor& x, const Standardization& s);
 
 }  // namespace ember::data

@@ -1,17 +1,19 @@
 // train_mlp: trains a multilayer perceptron on Fashion-MNIST (the default),
-// the MNIST digits or a toy task — the program the README's first command
-// runs, and the example to read for how to train with ember.
+// the MNIST digits, a toy task or your own CSV file — the program the README's
+// first command runs, and the example to read for how to train with ember.
 //
 //   train_mlp                            784-256-256-10, ReLU, dropout 0.1, Adam 1e-3, cosine, 15 epochs
 //   train_mlp --dataset spirals --hidden 64,64 --activation tanh --epochs 200
 //   train_mlp --resume                   continue the run saved in --out (after Ctrl-C, say)
+//   train_mlp --csv penguins.csv --target species --skip-missing --out runs/penguins
+//   train_mlp --predict new.csv --checkpoint runs/penguins/checkpoint.safetensors
 //
 // Read it top-down: the model, the evaluation, then main() — data, model,
 // optimizer, and for each epoch: train (zero_grad, forward, loss, backward,
 // step), evaluate, report, checkpoint. The plumbing is in examples/support/:
 // the options (train_options.h), datasets and optimizers by name (train_data.h,
-// train_optimizer.h), checkpoints and --resume, exact to the bit (run_state.h),
-// Ctrl-C (interrupt.h), and the progress bar, metrics.csv, learning curves and
+// train_optimizer.h), CSV files and what --predict needs (train_csv.h), checkpoints and --resume, exact to
+// the bit (run_state.h), Ctrl-C (interrupt.h), and the progress bar, metrics.csv, learning curves and
 // confusion matrix written into --out (train_report.h).
 #include <ember.h>
 
@@ -27,6 +29,7 @@
 #include "support/confusion.h"
 #include "support/interrupt.h"
 #include "support/run_state.h"
+#include "support/train_csv.h"
 #include "support/train_data.h"
 #include "support/train_optimizer.h"
 #include "support/train_options.h"
@@ -85,14 +88,30 @@ Evaluation evaluate(nn::Module& model, data::DataLoader& loader, float label_smo
   return e;
 }
 
+// --predict: a --csv run's model on new rows, scaled with its training rows'
+// statistics; the checkpoint (or model file) holds the columns, classes and layers.
+int predict(const support::TrainOptions& o) {
+  const support::CsvModel saved = support::CsvModel::read(o.checkpoint);
+  auto model = make_model(static_cast<int64_t>(saved.features.size()), support::parse_sizes(saved.hidden),
+                          saved.activation, saved.dropout, saved.outputs());
+  support::load_weights(*model, o.checkpoint);
+  NoGradGuard no_grad;
+  model->eval();
+  Tensor output = (*model)(saved.read_inputs(o.predict));
+  saved.write_predictions(output, stdout);  // class and probabilities, or the value
+  return 0;
+}
+
 int run(int argc, char** argv) {
   support::TrainOptions o;  // every option, its default and its --help text
   if (auto exit_code = support::parse_train_options(argc, argv, o)) return *exit_code;
   if (o.threads > 0) set_num_threads(o.threads);
+  if (!o.predict.empty()) return predict(o);
   std::filesystem::create_directories(o.out);
 
   // Data: whole datasets in memory; the train loader reshuffles every epoch.
-  data::DatasetSplit data = support::load_data(o);
+  support::CsvModel csv;  // --csv: the columns, classes and scaling, saved with the model
+  data::DatasetSplit data = support::load_data(o, csv);
   const bool classification = data.train.is_classification();
   data::DataLoader train_loader(data.train, o.batch_size, /*shuffle=*/true, o.seed);
   data::DataLoader test_loader(data.test, 1000);
@@ -107,7 +126,7 @@ int run(int argc, char** argv) {
 
   // Where the run is (epoch, batch, this epoch's sums); --resume restores it from the checkpoint.
   support::RunState state(classification);
-  support::Checkpoint checkpoint(o, *model, *optimizer, scheduler.get());
+  support::Checkpoint checkpoint(o, *model, *optimizer, scheduler.get(), csv.metadata());
   if (o.resume) checkpoint.resume(state, train_loader.size());
   support::TrainReport report(o, data);
   report.start(*model, *optimizer, train_loader.size());
@@ -147,7 +166,7 @@ int run(int argc, char** argv) {
   }
 
   if (!test) test = evaluate(*model, test_loader, o.label_smoothing);  // a resumed finished run
-  report.finish(*model, test->confusion, test->accuracy, state.log);
+  report.finish(*model, test->confusion, test->accuracy, state.log, csv.metadata());
   return 0;
 }
 

@@ -161,6 +161,37 @@ void api_corpus() {
     }
 }
 
+// fuzz_csv: byte 0 = delimiter (bits 0-2: , ; tab | space) | 8 no header | 16·task | 64 skip_missing;
+// byte 1 = 1 load_csv_features | 2 name the columns (y; a, b). The rest: the file.
+void csv_corpus() {
+  auto seed = [](const std::string& name, uint8_t options, uint8_t entry, const Bytes& file) {
+    put("csv", name, Bytes(1, static_cast<char>(options)) + Bytes(1, static_cast<char>(entry)) + file);
+  };
+  const Bytes iris = "a,b,y\n5.1,3.5,setosa\n7.0,3.2,versicolor\n6.3,3.3,virginica\n4.9,3.0,setosa\n";
+  seed("classes", 0, 0, iris);
+  seed("classes_named", 0, 2, iris);
+  seed("features_only", 0, 3, iris);
+  seed("numeric_classes", 0, 0, "a,b,y\n1,2,10\n3,4,2\n5,6,-1\n7,8,2\n");
+  seed("regression", 0x20, 0, "a,b,y\n1,2,0.5\n3,4,1.25\n5,6,-3e2\n");
+  seed("classification_of_values", 0x10, 0, "a,b,y\n1,2,0.5\n3,4,1.5\n");
+  seed("quotes", 0, 2, "\"a\",b,\"y\"\n\"1\",2,\"x, \"\"q\"\"\nz\"\n3,4,\"\"\n");
+  seed("crlf_bom_blank", 0, 0,
+       "\xEF\xBB\xBF"
+       "a,b,y\r\n\r\n1,2,x\r\n  \r\n3,4,y\r");
+  seed("semicolon", 1, 0, "a;b;y\n1;2;x\n3;4;y\n");
+  seed("tab", 2, 2, "a\tb\ty\n 1\t2 \tx\n3\t4\ty\n");
+  seed("space", 4, 0, "a b y\n1 2 x\n3 4 y\n");
+  seed("no_header", 8, 0, "1,2,x\n3,4,y\n");
+  seed("no_header_named", 8, 2, "x,1,2\ny,3,4\n");
+  seed("missing_skipped", 64, 0, "a,b,y\n1,NA,x\n,4,y\n5,6,?\n7,8,\"NA\"\n9,10,z\n");
+  seed("missing_error", 0, 0, "a,b,y\n1,NA,x\n");
+  seed("ragged", 0, 0, "a,b,y\n1,2,x\n3,4\n");
+  seed("header_only", 0, 0, "a,b,y\n\n");
+  seed("unclosed_quote", 0, 0, "a,b,y\n1,2,\"x\n");
+  seed("after_quote", 0, 0, "a,b,y\n1,2,\"x\"y\n");
+  seed("bad_numbers", 0, 0, "a,b,y\ninf,0x10,x\n1e39,-.5,y\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -175,5 +206,6 @@ int main(int argc, char** argv) {
   ops_corpus();
   checkpoint_struct_corpus();
   api_corpus();
+  csv_corpus();
   std::cout << "make_fuzz_corpus: wrote the seeds under " << root << "\n";
 }

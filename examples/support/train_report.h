@@ -61,6 +61,16 @@ class TrainReport {
     std::printf("%s: %lld train / %lld test samples, %lld features\n", train.name.c_str(),
                 static_cast<long long>(train.size()), static_cast<long long>(data_.test.size()),
                 static_cast<long long>(train.num_features()));
+    if (!train.feature_names.empty()) {  // a CSV file's columns
+      std::string names;
+      for (const auto& n : train.feature_names) names += (names.empty() ? "" : ", ") + n;
+      std::printf("features: %s\n", names.c_str());
+    }
+    if (!train.target_name.empty() && train.is_classification()) {
+      std::string names;
+      for (const auto& n : train.class_names) names += (names.empty() ? "" : ", ") + n;
+      std::printf("classes of %s: %s\n", train.target_name.c_str(), names.c_str());
+    }
     std::printf("%s\n", model.to_string().c_str());
     std::printf("%s lr %g, schedule %s, %lld epochs of %lld batches of %lld, %d threads\n",
                 opt.name().c_str(), o_.lr, o_.schedule.c_str(), static_cast<long long>(o_.epochs),
@@ -85,9 +95,9 @@ class TrainReport {
   }
 
   /// The end of the run: the confusion matrix of the last evaluation
-  /// (classification), model.safetensors and the learning curves.
+  /// (classification), model.safetensors (with `metadata`) and the learning curves.
   void finish(const ember::nn::Module& model, const ConfusionMatrix& confusion, double accuracy,
-              const MetricsLog& log) const {
+              const MetricsLog& log, const ember::nn::Metadata& metadata = {}) const {
     namespace fs = std::filesystem;
     const auto& names = data_.test.class_names;
     if (data_.train.is_classification()) {
@@ -97,7 +107,7 @@ class TrainReport {
       confusion.write_csv((fs::path(o_.out) / "confusion.csv").string(), names);
     }
     const std::string model_path = (fs::path(o_.out) / "model.safetensors").string();
-    ember::nn::save(model, model_path);
+    ember::nn::save(model, model_path, metadata);
     const std::string stem = (fs::path(o_.out) / "learning_curves").string();
     std::string dataset = data_.train.name;  // the title names the dataset, not its training split
     if (auto split = dataset.rfind(" (train)"); split != std::string::npos) dataset.erase(split);
