@@ -18,6 +18,21 @@ using detail::backward_kernel;
 using detail::check_defined;
 using detail::unary_kernel;
 
+namespace {
+// hardshrink and softshrink both pass g where |x| > λ and 0 elsewhere; the mask is
+// a constant, so the differentiable backward is g times it.
+Backward shrink_backward(const Tensor& x, float lambd) {
+  return Backward{
+      .fast =
+          [x = x.detach(), lambd](const Tensor& g) {
+            return grads(backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
+              kernels::shrink_backward(s, dy, dx, n, lambd);
+            }));
+          },
+      .differentiable = [x = x.detach(), lambd](const Tensor& g) { return grads(g * (x.abs() > lambd)); }};
+}
+}  // namespace
+
 // hardshrink = |x| > λ ? x : 0; hardshrink' = |x| > λ ? 1 : 0.
 Tensor hardshrink(const Tensor& x, float lambd) {
   check_defined(x, "hardshrink");
@@ -26,18 +41,7 @@ Tensor hardshrink(const Tensor& x, float lambd) {
       x, [&](const float* s, float* d, int64_t n) { kernels::hardshrink_forward(s, d, n, lambd); });
   if (needs_grad(x))
     record({"HardshrinkBackward", "y = x where |x| > l, else 0: dx = g where |x| > l"}, y, {x},
-           Backward{.fast =
-                        [x = x.detach(), lambd](const Tensor& g) {
-                          return grads(backward_kernel(
-                              x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
-                                kernels::shrink_backward(s, dy, dx, n, lambd);
-                              }));
-                        },
-                    .differentiable = backward_by_formula({x},
-                                                          [lambd](const std::vector<Tensor>& in) {
-                                                            return reference::hardshrink(in[0], lambd);
-                                                          })},
-           {x});
+           shrink_backward(x, lambd), {x});
   return y;
 }
 
@@ -49,18 +53,7 @@ Tensor softshrink(const Tensor& x, float lambd) {
       x, [&](const float* s, float* d, int64_t n) { kernels::softshrink_forward(s, d, n, lambd); });
   if (needs_grad(x))
     record({"SoftshrinkBackward", "y = x - l sign(x) where |x| > l: dx = g where |x| > l"}, y, {x},
-           Backward{.fast =
-                        [x = x.detach(), lambd](const Tensor& g) {
-                          return grads(backward_kernel(
-                              x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
-                                kernels::shrink_backward(s, dy, dx, n, lambd);
-                              }));
-                        },
-                    .differentiable = backward_by_formula({x},
-                                                          [lambd](const std::vector<Tensor>& in) {
-                                                            return reference::softshrink(in[0], lambd);
-                                                          })},
-           {x});
+           shrink_backward(x, lambd), {x});
   return y;
 }
 

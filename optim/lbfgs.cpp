@@ -29,18 +29,6 @@ constexpr int64_t kMaxLineSearch = 25;
 // PyTorch's step() does not pass its tolerance_change to _strong_wolfe, which keeps its default.
 constexpr double kLineSearchToleranceChange = 1e-9;
 
-// The closure runs with grad mode on even when step() is called under NoGradGuard, as
-// PyTorch wraps it in torch.enable_grad().
-struct EnableGradGuard {
-  EnableGradGuard() : previous_(GradMode::is_enabled()) { GradMode::set_enabled(true); }
-  ~EnableGradGuard() { GradMode::set_enabled(previous_); }
-  EnableGradGuard(const EnableGradGuard&) = delete;
-  EnableGradGuard& operator=(const EnableGradGuard&) = delete;
-
- private:
-  bool previous_;
-};
-
 // --- flat float vectors (PyTorch's 1-D tensors over all parameters) ---------------------------
 
 // PyTorch's dot calls BLAS sdot; Debian's (netlib) sums the rounded products one after another
