@@ -63,6 +63,13 @@ inline Tensor eltwise_grad(const Tensor& data, const Tensor& g, kernels::Eltwise
   });
 }
 
+/// g · factor, where factor (a mask, a leaky slope) is a piecewise-constant function of x,
+/// taken as a constant: the backward of a piecewise-linear op when a graph of the gradient is
+/// recorded. It is an op of g and of x — derivative `factor` in g, 0 in x — so that, as with
+/// PyTorch's threshold_backward, the result has a graph whenever x requires grad and a second
+/// derivative is zeros rather than "does not require grad".
+Tensor piecewise_constant_product(const Tensor& g, const Tensor& factor, const Tensor& x);
+
 /// dy/dx of an elementwise op written with ember's ops, from what its node
 /// saved: the output y for the *_use_dst algorithms, else the input x.
 using Derivative = std::function<Tensor(const Tensor& saved)>;

@@ -79,8 +79,8 @@ using BackwardFunction = std::function<Gradients(const Tensor& grad_output)>;
 /// kernel, say) runs otherwise. Give `differentiable` alone when one function
 /// is both.
 struct Backward {
-  BackwardFunction fast;
-  BackwardFunction differentiable;
+  BackwardFunction fast = {};
+  BackwardFunction differentiable = {};
 };
 
 /// A tensor a backward function reads. It keeps the values (a detached handle

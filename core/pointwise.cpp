@@ -95,6 +95,17 @@ Tensor sigmoid(const Tensor& x) {
                     kernels::Eltwise::logistic_use_dst, [](const Tensor& y) { return y * (1.0f - y); });
 }
 
+Tensor detail::piecewise_constant_product(const Tensor& g, const Tensor& factor, const Tensor& x) {
+  Tensor y = g.detach() * factor;
+  if (needs_grad(g, x))
+    record({"PiecewiseConstantProductBackward", "y = g * c(x), c piecewise constant: dg = h * c, dx = 0"}, y,
+           {g, x},
+           Backward{.differentiable = [factor = factor.detach(), x_shape = x.shape()](const Tensor& h) {
+             return grads(h * factor, zeros(x_shape));
+           }});
+  return y;
+}
+
 // d/dx sin x = cos x, d/dx cos x = −sin x: each backward is the other op.
 Tensor sin(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::sin(v); });

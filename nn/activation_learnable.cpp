@@ -79,18 +79,21 @@ Tensor rrelu(const Tensor& x, float lower, float upper, bool training) {
     else
       kernels::eltwise_forward(kernels::Eltwise::relu, slope, 0, x.data(), y.data(), y.numel());
     if (needs_grad(x))
-      record(
-          {"RreluBackward", "y = x or r*x (r drawn per element): dx = g or r*g"}, y, {x},
-          Backward{.fast =
-                       [x = x.detach(), slope](const Tensor& g) {
-                         Tensor dx = Tensor::empty(x.shape());
-                         kernels::eltwise_backward(kernels::Eltwise::relu, slope, 0, x.data(), g.data(),
-                                                   dx.data(), dx.numel());
-                         return grads(dx);
-                       },
-                   .differentiable = [x = x.detach(), slope](
-                                         const Tensor& g) { return grads(where(x > 0.0f, g, g * slope)); }},
-          {x});
+      record({"RreluBackward", "y = x or r*x (r drawn per element): dx = g or r*g"}, y, {x},
+             Backward{.fast =
+                          [x = x.detach(), slope](const Tensor& g) {
+                            Tensor dx = Tensor::empty(x.shape());
+                            kernels::eltwise_backward(kernels::Eltwise::relu, slope, 0, x.data(), g.data(),
+                                                      dx.data(), dx.numel());
+                            return grads(dx);
+                          },
+                      .differentiable =
+                          [x = SavedTensor(x), slope](const Tensor& g) {
+                            Tensor v = x.get();
+                            return grads(detail::piecewise_constant_product(
+                                g, where(v > 0.0f, 1.0f, full(v.shape(), slope)), v));
+                          }},
+             {x});
     return y;
   }
   Tensor slopes = Tensor::empty(x.shape());
@@ -99,7 +102,9 @@ Tensor rrelu(const Tensor& x, float lower, float upper, bool training) {
   kernels::rrelu_forward(x.data(), slopes.data(), y.data(), y.numel());
   if (needs_grad(x))
     record({"RreluBackward", "y = x or r*x (r drawn per element): dx = g or r*g"}, y, {x},
-           Backward{.differentiable = [slopes](const Tensor& g) { return grads(g * slopes); }});
+           Backward{.differentiable = [slopes, x = SavedTensor(x)](const Tensor& g) {
+             return grads(detail::piecewise_constant_product(g, slopes, x.get()));
+           }});
   return y;
 }
 

@@ -24,6 +24,7 @@ using detail::derivative_by_formula;
 using detail::eltwise;
 using detail::eltwise_grad;
 using detail::eltwise_op;
+using detail::piecewise_constant_product;
 using detail::unary_kernel;
 using kernels::Eltwise;
 
@@ -41,7 +42,11 @@ Tensor relu_from_loops(NodeKind node, const Tensor& x) {
            Backward{
                .fast = [y = y.detach()](
                            const Tensor& g) { return grads(backward_kernel(y, g, kernels::relu_backward)); },
-               .differentiable = [y = y.detach()](const Tensor& g) { return grads(g * (y > 0.0f)); }},
+               .differentiable =
+                   [y = SavedTensor::output(y)](const Tensor& g) {
+                     Tensor out = y.get();
+                     return grads(piecewise_constant_product(g, out > 0.0f, out));
+                   }},
            {y});
   return y;
 }
@@ -73,8 +78,11 @@ Tensor leaky_relu(const Tensor& x, float negative_slope) {
                            }));
                      },
                  .differentiable =
-                     [saved = negative_slope > 0 ? y.detach() : x.detach(), negative_slope](const Tensor& g) {
-                       return grads(where(saved > 0.0f, g, g * negative_slope));
+                     [saved = negative_slope > 0 ? SavedTensor::output(y) : SavedTensor(x),
+                      negative_slope](const Tensor& g) {
+                       Tensor s = saved.get();
+                       return grads(piecewise_constant_product(
+                           g, where(s > 0.0f, 1.0f, full(s.shape(), negative_slope)), s));
                      }},
         {negative_slope > 0 ? y : x});
   return y;
@@ -91,16 +99,18 @@ Tensor hardtanh(const Tensor& x, float min_val, float max_val) {
       x, [&](const float* s, float* d, int64_t n) { kernels::hardtanh_forward(s, d, n, min_val, max_val); });
   if (needs_grad(x))
     record({"HardtanhBackward", "y = clamp(x, lo, hi): dx = g strictly inside (lo, hi), else 0"}, y, {x},
-           Backward{
-               .fast =
-                   [x = x.detach(), min_val, max_val](const Tensor& g) {
-                     return grads(
-                         backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
-                           kernels::hardtanh_backward(s, dy, dx, n, min_val, max_val);
-                         }));
-                   },
-               .differentiable = [x = x.detach(), min_val, max_val](
-                                     const Tensor& g) { return grads(g * ((x > min_val) * (x < max_val))); }},
+           Backward{.fast =
+                        [x = x.detach(), min_val, max_val](const Tensor& g) {
+                          return grads(backward_kernel(
+                              x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
+                                kernels::hardtanh_backward(s, dy, dx, n, min_val, max_val);
+                              }));
+                        },
+                    .differentiable =
+                        [x = SavedTensor(x), min_val, max_val](const Tensor& g) {
+                          Tensor v = x.get();
+                          return grads(piecewise_constant_product(g, (v > min_val) * (v < max_val), v));
+                        }},
            {x});
   return y;
 }
@@ -248,8 +258,9 @@ Tensor hardsigmoid(const Tensor& x) {
                           return grads(backward_kernel(x, g, kernels::hardsigmoid_backward));
                         },
                     .differentiable =
-                        [x = x.detach()](const Tensor& g) {
-                          return grads(g * ((x > -3.0f) * (x < 3.0f)) / 6.0f);
+                        [x = SavedTensor(x)](const Tensor& g) {
+                          Tensor v = x.get();
+                          return grads(piecewise_constant_product(g, (v > -3.0f) * (v < 3.0f) / 6.0f, v));
                         }},
            {x});
   return y;

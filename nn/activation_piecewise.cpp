@@ -29,7 +29,11 @@ Backward shrink_backward(const Tensor& x, float lambd) {
               kernels::shrink_backward(s, dy, dx, n, lambd);
             }));
           },
-      .differentiable = [x = x.detach(), lambd](const Tensor& g) { return grads(g * (x.abs() > lambd)); }};
+      .differentiable =
+          [x = SavedTensor(x), lambd](const Tensor& g) {
+            Tensor v = x.get();
+            return grads(detail::piecewise_constant_product(g, v.abs() > lambd, v));
+          }};
 }
 }  // namespace
 
@@ -73,8 +77,11 @@ Tensor threshold(const Tensor& x, float threshold, float value) {
                                 kernels::threshold_backward(s, dy, dx, n, threshold);
                               }));
                         },
-                    .differentiable = [x = x.detach(),
-                                       threshold](const Tensor& g) { return grads(g * (x > threshold)); }},
+                    .differentiable =
+                        [x = SavedTensor(x), threshold](const Tensor& g) {
+                          Tensor v = x.get();
+                          return grads(detail::piecewise_constant_product(g, v > threshold, v));
+                        }},
            {x});
   return y;
 }

@@ -146,14 +146,8 @@ Derivatives derivatives(const json& c, const std::vector<Tensor>& in, bool third
     Tensor term = (r.d1[i] * v).sum();
     s2 = s2.defined() ? s2 + term : term;
   }
-  if (!s2.requires_grad()) {
-    // The first derivative of a piecewise-linear op is a constant to ember, without a graph, so
-    // autograd::grad would refuse it; PyTorch returns zeros (see
-    // DISABLED_PiecewiseLinearFirstDerivativeCanBeDifferentiatedAgain). Any other op must have one.
-    EXPECT_TRUE(piecewise_linear(c["op"])) << "the first derivative has no graph";
-    for (const Tensor& t : in) r.d2.push_back(zeros_like(t));
-    return r;
-  }
+  EXPECT_TRUE(s2.requires_grad()) << "the first derivative has no graph";
+  if (!s2.requires_grad()) return r;
   r.d2 = grad_or_zeros(s2, in, /*create_graph=*/third);
   if (third) r.d3 = grad_or_zeros(r.d2[0].sum(), {in[0]})[0];
   return r;
@@ -212,15 +206,9 @@ TEST(HigherOrderFixtures, AutogradHvpOfEveryActivationMatchesPyTorch) {
 
 // PyTorch 1.13 gives the first derivative of relu, leaky_relu, relu6, hardtanh, hardshrink,
 // softshrink, threshold and rrelu (eval) a grad_fn (ThresholdBackwardBackward0, …) whose own
-// derivative in x is zero, so torch.autograd.grad(g.sum(), x) returns zeros. ember's
-// differentiable backward of these ops multiplies g by a mask (or selects g by one, through the
-// reference formula), a constant of the graph: with a constant upstream gradient the first
-// derivative has no graph, and autograd::grad({g.sum()}, {x}) stops with "output 0 (shape [])
-// does not require grad and has no grad_fn". (autograd::hvp, jacobian and hessian return zeros
-// there, as PyTorch's do; f(x)·x and networks with weights are unaffected.) Disabled: whether to
-// follow PyTorch is an engine decision (a node with a zero derivative, or grad() returning
-// zeros for a constant output), not a local fix to one op's backward.
-TEST(HigherOrderFixtures, DISABLED_PiecewiseLinearFirstDerivativeCanBeDifferentiatedAgain) {
+// derivative in x is zero, so torch.autograd.grad(g.sum(), x) returns zeros. So does ember:
+// their differentiable backward is detail::piecewise_constant_product, an op of g and of x.
+TEST(HigherOrderFixtures, PiecewiseLinearFirstDerivativeCanBeDifferentiatedAgain) {
   for (const json& c : fixtures()["activations"]) {
     if (!piecewise_linear(c["op"]) || c["op"] == "hardsigmoid" || c.value("times_x", false)) continue;
     SCOPED_TRACE(describe(c));
