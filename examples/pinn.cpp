@@ -33,6 +33,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <numbers>
@@ -91,8 +92,11 @@ struct Problem {
   std::function<Tensor(const Tensor& x, const Derivatives& d)> residual;
   std::vector<Condition> conditions;
   std::function<double(double)> exact;
-  int64_t adam_steps;  ///< the recipe, unless --adam-steps / --lr say otherwise
+  // The recipe (what --adam-steps, --lr and --residual-weight change).
+  int64_t adam_steps;
   float lr;
+  float residual_weight;
+  float boundary_weight = 1;
 };
 
 Problem poisson() {
@@ -104,12 +108,16 @@ Problem poisson() {
           .residual = [](const Tensor& x, const Derivatives& d) { return d.d2u + pi * pi * sin(pi * x); },
           .conditions = {{-1, 0, 0}, {1, 0, 0}},
           .exact = [](double x) { return std::sin(std::numbers::pi * x); },
-          .adam_steps = 2000,
-          .lr = 1e-3f};
+          .adam_steps = 1000,
+          .lr = 1e-3f,
+          .residual_weight = 1};
 }
 
-/// The residual is divided by ω₀² (= 400): u″/ω₀² + (2ζ/ω₀)u′ + u, each term of order u, so
-/// that it weighs about as much as the initial conditions do in the loss.
+/// The residual is divided by ω₀² (= 400): u″/ω₀² + (2ζ/ω₀)u′ + u, each term of order u, like
+/// the initial conditions. Even so, the residual needs the larger weight (10): with equal weights
+/// Adam settles on a slowly decaying curve that misses the oscillation (relative error ~0.6).
+/// A solution with three periods is hard for a network whose features start smooth (spectral
+/// bias): this problem needs more steps, a larger learning rate, and L-BFGS to finish.
 Problem oscillator(double omega0 = 20, double zeta = 0.1) {
   const double omega = omega0 * std::sqrt(1 - zeta * zeta);
   const auto w0 = static_cast<float>(omega0), z = static_cast<float>(zeta);
@@ -129,7 +137,8 @@ Problem oscillator(double omega0 = 20, double zeta = 0.1) {
                        (std::cos(omega * t) + zeta * omega0 / omega * std::sin(omega * t));
               },
           .adam_steps = 6000,
-          .lr = 5e-3f};
+          .lr = 5e-3f,
+          .residual_weight = 10};
 }
 
 // --- the model and its derivatives ---------------------------------------------------------
@@ -190,7 +199,7 @@ struct PinnLoss {
 
 /// w_r · mean(residual²) at the collocation points + w_b · mean(condition error²).
 PinnLoss pinn_loss(nn::Module& model, const Problem& p, const Tensor& points, const Tensor& boundary_points,
-                   const PinnOptions& o, bool* second_reached = nullptr) {
+                   bool* second_reached = nullptr) {
   Tensor r = p.residual(points, derivatives(model, points, second_reached));
   Tensor residual = (r * r).mean();
 
@@ -204,7 +213,7 @@ PinnLoss pinn_loss(nn::Module& model, const Problem& p, const Tensor& points, co
   }
   Tensor miss = cat(misses);
   Tensor boundary = (miss * miss).mean();
-  return {o.residual_weight * residual + o.boundary_weight * boundary, residual, boundary};
+  return {p.residual_weight * residual + p.boundary_weight * boundary, residual, boundary};
 }
 
 // --- measuring against the exact solution -------------------------------------------------
@@ -267,40 +276,40 @@ double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-/// Trains one model: Adam for `adam_steps` steps, then `lbfgs_steps` L-BFGS steps, each step
-/// on every collocation point; the error on the fine grid every --eval-every Adam steps and
-/// after every L-BFGS step. A non-finite loss ends the run (diverged).
+/// Trains one model: Adam for p.adam_steps steps, then --lbfgs-steps L-BFGS steps. An epoch is
+/// one evaluation of the loss and its gradient on every collocation point: an Adam step, or
+/// one call of L-BFGS's closure (a step() makes up to --lbfgs-iter iterations, each with a
+/// line search of one or more evaluations). The error on the fine grid is measured every
+/// --eval-every Adam steps and after every L-BFGS step. A non-finite loss ends the run.
 PinnRun train_one(const Problem& p, const std::string& activation, uint64_t seed, const Points& pts,
                   const FineGrid& grid, const PinnOptions& o, support::PinnProgress& progress, bool explain) {
   manual_seed(seed);
   std::vector<std::shared_ptr<nn::Module>> hidden;
   auto model =
       make_model(support::pinn_numbers("--hidden", o.hidden, true), activation, o.adaptive_n, hidden);
-  const int64_t adam_steps = o.adam_steps > 0 ? o.adam_steps : p.adam_steps;
-  const float lr = o.lr > 0 ? o.lr : p.lr;
   PinnRun run;
-  run.activation = activation, run.seed = seed, run.adam_steps = adam_steps;
-  auto record = [&](const PinnLoss& l, bool measure) {
-    support::PinnPoint q{static_cast<int64_t>(run.curve.size()) + 1, l.total.item(), l.residual.item(),
-                         l.boundary.item(), NAN};
+  run.activation = activation, run.seed = seed, run.adam_steps = p.adam_steps;
+  auto record = [&](const PinnLoss& l, int64_t epoch, bool measure) {
+    support::PinnPoint q{epoch, l.total.item(), l.residual.item(), l.boundary.item(), NAN};
     if (!std::isfinite(q.loss)) run.diverged = true;
     if (measure && !run.diverged) {
       q.error = relative_error(*model, grid);
-      if (run.steps_to_target < 0 && q.error <= o.target) run.steps_to_target = q.step;
+      if (run.epochs_to_target < 0 && q.error <= o.target) run.epochs_to_target = q.epoch;
     }
     run.curve.push_back(q);
     progress.step(p.name + " · " + activation + " · seed " + std::to_string(seed) +
-                      (q.step <= adam_steps ? " · Adam" : " · L-BFGS"),
+                      (q.epoch <= p.adam_steps ? " · Adam" : " · L-BFGS"),
                   q.loss, q.error);
   };
 
   // Adam: the usual loop, on a loss that holds second derivatives.
-  optim::Adam adam(model->parameters(), {.lr = lr});
+  optim::Adam adam(model->parameters(), {.lr = p.lr});
   double adam_ms = 0;
-  for (int64_t step = 1; step <= adam_steps && !run.diverged && !support::interrupted(); ++step) {
+  int64_t step = 1;
+  for (; step <= p.adam_steps && !run.diverged && !support::interrupted(); ++step) {
     const auto start = Clock::now();
     bool second_reached = true;
-    PinnLoss loss = pinn_loss(*model, p, pts.interior, pts.boundary, o, &second_reached);
+    PinnLoss loss = pinn_loss(*model, p, pts.interior, pts.boundary, &second_reached);
     adam.zero_grad();
     loss.total.backward();
     adam.step();
@@ -308,32 +317,31 @@ PinnRun train_one(const Problem& p, const std::string& activation, uint64_t seed
     if (step == 1 && !second_reached && explain)
       std::printf(
           "%s · %s: u″ does not depend on x — autograd found no path from u′ back to the input, so u″ ≡ 0 "
-          "(a network of %s is piecewise linear in x: its second derivative is 0 wherever it exists). The "
-          "residual cannot be trained; expect this run to fail.\n",
-          p.name.c_str(), activation.c_str(), activation.c_str());
-    record(loss, step % o.eval_every == 0 || step == adam_steps);
+          "(the network is piecewise linear in x: its second derivative is 0 wherever it exists), "
+          "and the equation's u″ term cannot be fitted: expect this run to fail.\n",
+          p.name.c_str(), activation.c_str());
+    record(loss, step, step % o.eval_every == 0 || step == p.adam_steps);
   }
-  run.adam_ms = adam_ms / static_cast<double>(std::max<size_t>(run.curve.size(), 1));
+  run.adam_ms = adam_ms / static_cast<double>(std::max<int64_t>(step - 1, 1));
 
   // L-BFGS: PyTorch's closure — zero the gradients, compute the loss, backward, return it;
   // step() calls it as often as the strong-Wolfe line search needs.
   if (o.lbfgs_steps > 0 && !run.diverged) {
     optim::LBFGS lbfgs(model->parameters(), {.max_iter = o.lbfgs_iter, .line_search_fn = "strong_wolfe"});
     double lbfgs_ms = 0;
-    int64_t steps = 0;
-    for (; steps < o.lbfgs_steps && !run.diverged && !support::interrupted(); ++steps) {
+    for (int64_t s = 0; s < o.lbfgs_steps && !run.diverged && !support::interrupted(); ++s) {
       const auto start = Clock::now();
       PinnLoss last;
       lbfgs.step([&] {
         lbfgs.zero_grad();
-        last = pinn_loss(*model, p, pts.interior, pts.boundary, o);
+        last = pinn_loss(*model, p, pts.interior, pts.boundary);
         last.total.backward();
         return last.total;
       });
       lbfgs_ms += ms_since(start);
-      record(last, true);
+      record(last, p.adam_steps + lbfgs.lbfgs_state().func_evals, true);
     }
-    run.lbfgs_ms = lbfgs_ms / static_cast<double>(std::max<int64_t>(steps, 1));
+    run.lbfgs_ms = lbfgs_ms / static_cast<double>(std::max<int64_t>(lbfgs.lbfgs_state().func_evals, 1));
   }
 
   if (!run.diverged) {
@@ -344,7 +352,7 @@ PinnRun train_one(const Problem& p, const std::string& activation, uint64_t seed
   }
   for (const auto& h : hidden) {  // what the learnable activations learned
     if (auto a = std::dynamic_pointer_cast<AdaptiveTanh>(h)) run.learned.push_back(a->n * a->a.item());
-    if (auto s = std::dynamic_pointer_cast<nn::Swish>(h)) run.learned.push_back(s->beta.item());
+    if (auto sw = std::dynamic_pointer_cast<nn::Swish>(h)) run.learned.push_back(sw->beta.item());
   }
   return run;
 }
@@ -352,24 +360,30 @@ PinnRun train_one(const Problem& p, const std::string& activation, uint64_t seed
 // --- --bench: the time of one training step --------------------------------------------------
 
 /// The median time of one Adam step of the first problem, activation and seed — what
-/// bench/compare_pinn.py holds against PyTorch. The initial weights go to --out/bench_init.safetensors
-/// so that the script can start PyTorch from the same ones; the losses of the first and last
-/// step are printed to check that both trained the same thing.
+/// bench/compare_pinn.py holds against PyTorch. The initial weights and the collocation
+/// points go to --out/bench_init.safetensors and --out/bench_points.txt so that the script
+/// can start PyTorch from the same ones; the losses of the first and last step are printed to
+/// check that both trained the same thing.
 int bench(const Problem& p, const std::string& activation, uint64_t seed, const PinnOptions& o) {
   manual_seed(seed);
   std::vector<std::shared_ptr<nn::Module>> hidden;
   auto model =
       make_model(support::pinn_numbers("--hidden", o.hidden, true), activation, o.adaptive_n, hidden);
+  const Points pts = collocation_points(p, o);
   std::filesystem::create_directories(o.out);
   nn::save(*model, (std::filesystem::path(o.out) / "bench_init.safetensors").string());
-  const Points pts = collocation_points(p, o);
-  optim::Adam adam(model->parameters(), {.lr = o.lr > 0 ? o.lr : p.lr});
+  {
+    std::ofstream points(std::filesystem::path(o.out) / "bench_points.txt");
+    points.precision(9);
+    for (float x : pts.interior.to_vector()) points << x << '\n';
+  }
+  optim::Adam adam(model->parameters(), {.lr = p.lr});
   constexpr int warmup = 20;
   std::vector<double> ms;
   std::vector<float> losses;
   for (int64_t step = 0; step < warmup + o.bench_steps; ++step) {
     const auto start = Clock::now();
-    PinnLoss loss = pinn_loss(*model, p, pts.interior, pts.boundary, o);
+    PinnLoss loss = pinn_loss(*model, p, pts.interior, pts.boundary);
     adam.zero_grad();
     loss.total.backward();
     adam.step();
@@ -379,9 +393,9 @@ int bench(const Problem& p, const std::string& activation, uint64_t seed, const 
   }
   std::vector<double> sorted = ms;
   std::ranges::sort(sorted);
-  std::printf("pinn --bench: %s, %s, MLP 1-%s-1, %lld points, Adam lr %g, %d thread%s\n", p.name.c_str(),
-              activation.c_str(), o.hidden.c_str(), static_cast<long long>(o.points), o.lr > 0 ? o.lr : p.lr,
-              get_num_threads(), get_num_threads() == 1 ? "" : "s");
+  std::printf("pinn --bench: %s, %s, MLP 1-%s-1, %lld %s points, Adam lr %g, %d thread%s\n", p.name.c_str(),
+              activation.c_str(), o.hidden.c_str(), static_cast<long long>(o.points), o.sampling.c_str(),
+              p.lr, get_num_threads(), get_num_threads() == 1 ? "" : "s");
   std::printf("loss at step 1: %.7g   at step %zu: %.7g\n", losses.front(), losses.size(), losses.back());
   std::printf("median step %.4f ms  (min %.4f, %lld steps after %d warm-up)\n", sorted[sorted.size() / 2],
               sorted.front(), static_cast<long long>(o.bench_steps), warmup);
@@ -390,11 +404,8 @@ int bench(const Problem& p, const std::string& activation, uint64_t seed, const 
 
 // --- main ---------------------------------------------------------------------------------
 
-int run(int argc, char** argv) {
-  PinnOptions o;  // every option, its default and its --help text
-  if (auto exit_code = support::parse_pinn_options(argc, argv, o)) return *exit_code;
-  if (o.threads > 0) set_num_threads(o.threads);
-
+/// The problems named by --problems, their recipes changed by what the options give.
+std::vector<Problem> chosen_problems(const PinnOptions& o) {
   std::vector<Problem> problems;
   for (const auto& name : support::pinn_split(o.problems)) {
     if (name == "poisson")
@@ -403,21 +414,53 @@ int run(int argc, char** argv) {
       problems.push_back(oscillator());
     else
       fail("--problems: unknown problem \"", name, "\" (poisson, oscillator)");
+    Problem& p = problems.back();
+    if (o.adam_steps >= 0) p.adam_steps = o.adam_steps;
+    if (o.lr > 0) p.lr = o.lr;
+    if (o.residual_weight >= 0) p.residual_weight = o.residual_weight;
+    if (o.boundary_weight >= 0) p.boundary_weight = o.boundary_weight;
   }
+  if (problems.empty()) fail("--problems: give at least one problem");
+  return problems;
+}
+
+/// "MLP 1-32-32-1 (Xavier init), 128 grid collocation points, loss …": results.md's recipe line.
+std::string describe(const Problem& p, const PinnOptions& o) {
+  using support::detail::pinn_fmt;
+  return "MLP 1-" + o.hidden + "-1 (Xavier init), " + std::to_string(o.points) + " " + o.sampling +
+         " collocation points, loss " + pinn_fmt("%g", p.residual_weight) + "·mean(residual²) + " +
+         pinn_fmt("%g", p.boundary_weight) + "·mean(condition error²); Adam lr " + pinn_fmt("%g", p.lr) +
+         " for " + std::to_string(p.adam_steps) + " steps" +
+         (o.lbfgs_steps > 0 ? ", then " + std::to_string(o.lbfgs_steps) + " L-BFGS steps of up to " +
+                                  std::to_string(o.lbfgs_iter) + " iterations (strong Wolfe)"
+                            : "") +
+         "; seeds " + o.seeds + ", " + std::to_string(get_num_threads()) +
+         " thread(s). An epoch is one evaluation of the loss and its gradient (an Adam step, or one closure "
+         "call "
+         "of L-BFGS). Errors: geometric mean ×/÷ geometric std over the seeds, on " +
+         std::to_string(o.fine_points) + " evenly spaced points.";
+}
+
+int run(int argc, char** argv) {
+  PinnOptions o;  // every option, its default and its --help text
+  if (auto exit_code = support::parse_pinn_options(argc, argv, o)) return *exit_code;
+  if (o.threads > 0) set_num_threads(o.threads);
+
+  // What is compared: problems × activations × seeds.
+  const std::vector<Problem> problems = chosen_problems(o);
   const std::vector<std::string> activations = support::pinn_split(o.activations);
   for (const auto& a : activations)
     if (a != "adaptive_tanh" && !support::activations().count(a))
       fail("--activations: unknown activation \"", a, "\"");
+  if (activations.empty()) fail("--activations: give at least one activation");
   std::vector<uint64_t> seeds;
   for (int64_t s : support::pinn_numbers("--seeds", o.seeds, false))
     seeds.push_back(static_cast<uint64_t>(s));
-  if (problems.empty() || activations.empty()) fail("give at least one problem and one activation");
   if (o.bench) return bench(problems.front(), activations.front(), seeds.front(), o);
 
   int64_t total_steps = 0;
   for (const Problem& p : problems)
-    total_steps += static_cast<int64_t>(activations.size() * seeds.size()) *
-                   ((o.adam_steps > 0 ? o.adam_steps : p.adam_steps) + o.lbfgs_steps);
+    total_steps += static_cast<int64_t>(activations.size() * seeds.size()) * (p.adam_steps + o.lbfgs_steps);
   std::printf(
       "%zu problems × %zu activations × %zu seeds, MLP 1-%s-1, %lld %s collocation points, %d thread%s\n",
       problems.size(), activations.size(), seeds.size(), o.hidden.c_str(), static_cast<long long>(o.points),
@@ -429,7 +472,7 @@ int run(int argc, char** argv) {
 
   support::catch_interrupts();  // Ctrl-C: finish the step, then write what was measured
   for (const Problem& p : problems) {
-    const Points pts = collocation_points(p, o);
+    const Points pts = collocation_points(p, o);  // the same for every activation and seed
     const FineGrid grid = fine_grid(p, o.fine_points);
     std::vector<std::vector<PinnRun>> runs;  // [activation][seed]
     for (const auto& activation : activations) {
@@ -437,25 +480,12 @@ int run(int argc, char** argv) {
       for (uint64_t seed : seeds) {
         if (support::interrupted()) break;
         PinnRun r = train_one(p, activation, seed, pts, grid, o, progress, /*explain=*/seed == seeds.front());
-        progress.end_run(p.name, r, (o.adam_steps > 0 ? o.adam_steps : p.adam_steps) + o.lbfgs_steps);
+        progress.end_run(p.name, r, p.adam_steps + o.lbfgs_steps);
         csv.add(p.name, r);
         runs.back().push_back(std::move(r));
       }
     }
-    const support::PinnProblemInfo info{
-        p.name, p.equation,
-        "MLP 1-" + o.hidden + "-1 (Xavier init), " + std::to_string(o.points) + " " + o.sampling +
-            " collocation points, loss " + support::detail::pinn_fmt("%g", o.residual_weight) +
-            "·mean(residual²) + " + support::detail::pinn_fmt("%g", o.boundary_weight) +
-            "·mean(condition error²); Adam lr " + support::detail::pinn_fmt("%g", o.lr > 0 ? o.lr : p.lr) +
-            " for " + std::to_string(o.adam_steps > 0 ? o.adam_steps : p.adam_steps) + " steps" +
-            (o.lbfgs_steps > 0 ? ", then " + std::to_string(o.lbfgs_steps) + " L-BFGS steps of up to " +
-                                     std::to_string(o.lbfgs_iter) + " iterations (strong Wolfe)"
-                               : "") +
-            "; seeds " + o.seeds + ", " + std::to_string(get_num_threads()) +
-            " thread(s). Errors: geometric mean ×/÷ geometric std over the seeds, on " +
-            std::to_string(o.fine_points) + " evenly spaced points.",
-        o.target};
+    const support::PinnProblemInfo info{p.name, p.equation, describe(p, o), o.target};
     const std::string table = support::pinn_table(info, runs);
     markdown += table + "\n";
     support::write_file_atomically((std::filesystem::path(o.out) / "results.md").string(), markdown);

@@ -23,14 +23,14 @@ struct PinnOptions {
   int64_t points = 128;           // collocation points inside the domain
   std::string sampling = "grid";  // grid or random (drawn from --points-seed)
   uint64_t points_seed = 1234;
-  int64_t adam_steps = 0;   // 0: the problem's default
-  float lr = 0;             // 0: the problem's default
-  int64_t lbfgs_steps = 0;  // L-BFGS step() calls after Adam, each up to --lbfgs-iter iterations
+  int64_t adam_steps = -1;   // -1: the problem's
+  float lr = 0;              // 0: the problem's
+  int64_t lbfgs_steps = 50;  // L-BFGS step() calls after Adam, each up to --lbfgs-iter iterations
   int64_t lbfgs_iter = 20;
-  float residual_weight = 1, boundary_weight = 1;
-  float adaptive_n = 10;    // the fixed scale n of the adaptive tanh tanh(n·a·x)
-  double target = 1e-3;     // relative L2 error counted as reached
-  int64_t eval_every = 25;  // steps between two error measurements on the fine grid
+  float residual_weight = -1, boundary_weight = -1;  // -1: the problem's
+  float adaptive_n = 10;                             // the fixed scale n of the adaptive tanh tanh(n·a·x)
+  double target = 1e-3;                              // relative L2 error counted as reached
+  int64_t eval_every = 25;                           // steps between two error measurements on the fine grid
   int64_t fine_points = 1001;
   int threads = 1;
   std::string out = "runs/pinn";
@@ -89,8 +89,8 @@ inline std::optional<int> parse_pinn_options(int argc, char** argv, PinnOptions&
       ->capture_default_str();
   app.add_option(
          "--adam-steps", o.adam_steps,
-         "Adam steps, each on every collocation point (0: the problem's: poisson 2000, oscillator 6000)")
-      ->check(CLI::NonNegativeNumber)
+         "Adam steps, each on every collocation point (-1: the problem's: poisson 1000, oscillator 6000)")
+      ->check(CLI::Range(int64_t{-1}, int64_t{100000000}))
       ->capture_default_str();
   app.add_option("--lr", o.lr, "Adam's learning rate (0: the problem's: poisson 1e-3, oscillator 5e-3)")
       ->check(CLI::NonNegativeNumber)
@@ -101,17 +101,21 @@ inline std::optional<int> parse_pinn_options(int argc, char** argv, PinnOptions&
   app.add_option("--lbfgs-iter", o.lbfgs_iter, "Iterations per L-BFGS step (its max_iter)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  app.add_option("--residual-weight", o.residual_weight, "Weight of the mean squared residual in the loss")
-      ->check(CLI::NonNegativeNumber)
+  app.add_option(
+         "--residual-weight", o.residual_weight,
+         "Weight of the mean squared residual in the loss (-1: the problem's: poisson 1, oscillator 10)")
+      ->check(CLI::Range(-1.0, 1e9))
       ->capture_default_str();
   app.add_option("--boundary-weight", o.boundary_weight,
-                 "Weight of the mean squared boundary (or initial) condition error in the loss")
-      ->check(CLI::NonNegativeNumber)
+                 "Weight of the mean squared boundary (or initial) condition error in the loss (-1: the "
+                 "problem's: 1)")
+      ->check(CLI::Range(-1.0, 1e9))
       ->capture_default_str();
   app.add_option("--adaptive-n", o.adaptive_n, "The fixed scale n of adaptive_tanh; a starts at 1/n")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  app.add_option("--target", o.target, "Relative L2 error counted as reached")
+  app.add_option("--target", o.target,
+                 "Relative L2 error counted as reached (the table counts the epochs to it)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--eval-every", o.eval_every, "Steps between two measurements of the error on the fine grid")
@@ -124,12 +128,14 @@ inline std::optional<int> parse_pinn_options(int argc, char** argv, PinnOptions&
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("--out", o.out, "Folder for results.md, runs.csv and the figures")->capture_default_str();
-  app.add_flag("--quick", o.quick,
-               "A smoke run of a few seconds: tanh, relu and adaptive_tanh, seed 0, 300 Adam steps, 5 L-BFGS "
-               "steps, 64 points (options given explicitly still count)");
-  app.add_flag("--bench", o.bench,
-               "Time one training step (the first problem, first activation and seed) and print the median; "
-               "nothing is written");
+  app.add_flag(
+      "--quick", o.quick,
+      "A smoke run of about a second: tanh, relu and adaptive_tanh, seed 0, 300 Adam steps, 5 L-BFGS "
+      "steps, 64 points (options given explicitly still count)");
+  app.add_flag(
+      "--bench", o.bench,
+      "Time one Adam step (the first problem, activation and seed) and print the median; writes the initial "
+      "weights and points into --out for bench/compare_pinn.py");
   app.add_option("--bench-steps", o.bench_steps, "Steps timed by --bench (after 20 warm-up steps)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

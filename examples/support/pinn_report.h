@@ -3,8 +3,8 @@
 // problem over activations and seeds (printed, and results.md), runs.csv (the
 // curves of every run), the figures drawn by gnuplot as PNG and SVG from .dat
 // files left next to them —
-//   <problem>_loss      the training loss per step, one line per activation (first seed)
-//   <problem>_error     the relative L2 error on the fine grid per step (first seed)
+//   <problem>_loss      the training loss per epoch, one line per activation (first seed)
+//   <problem>_error     the relative L2 error on the fine grid per epoch (first seed)
 //   <problem>_solution  u(x) against the exact solution, one panel per activation (first seed)
 // — and the progress line. Nothing here trains or knows the equations.
 #pragma once
@@ -25,21 +25,22 @@
 
 namespace support {
 
-/// One optimizer step: the loss and its two parts; the error where it was measured (NaN between).
+/// After an Adam step or an L-BFGS step(): the loss and its two parts; the error where it was measured (NaN
+/// between).
 struct PinnPoint {
-  int64_t step = 0;
+  int64_t epoch = 0;  ///< evaluations of the loss and its gradient so far
   double loss = NAN, residual = NAN, boundary = NAN, error = NAN;
 };
 
 struct PinnRun {
   std::string activation;
   uint64_t seed = 0;
-  std::vector<PinnPoint> curve;          ///< steps 1…: Adam's, then L-BFGS's (one point per step())
-  int64_t adam_steps = 0;                ///< where L-BFGS starts on the curve
+  std::vector<PinnPoint> curve;          ///< a point per Adam step, then per L-BFGS step()
+  int64_t adam_steps = 0;                ///< the epoch where L-BFGS starts
   double error = NAN;                    ///< ‖u − u*‖ / ‖u*‖ on the fine grid, at the end
   double residual_rms = NAN;             ///< √mean r² on the fine grid, at the end
-  int64_t steps_to_target = -1;          ///< the first measured step with error ≤ target; -1: never
-  double adam_ms = NAN, lbfgs_ms = NAN;  ///< milliseconds per Adam step, per L-BFGS step()
+  int64_t epochs_to_target = -1;         ///< the first measured epoch with error ≤ target; -1: never
+  double adam_ms = NAN, lbfgs_ms = NAN;  ///< milliseconds per epoch: Adam step, L-BFGS evaluation
   bool diverged = false;
   std::vector<double> learned;     ///< Swish's β or adaptive tanh's n·a per hidden layer
   std::vector<float> x, u, exact;  ///< the solution on the fine grid
@@ -88,9 +89,9 @@ inline std::string pinn_table(const PinnProblemInfo& p, const std::vector<std::v
   md << "## " << p.name << "\n\n"
      << p.equation << "\n\n"
      << p.recipe << "\n\n"
-     << "| activation | rel. L2 error | best seed | RMS residual | steps to "
+     << "| activation | rel. L2 error | best seed | RMS residual | epochs to "
      << detail::pinn_fmt("%g", p.target)
-     << " (runs) | ms/step Adam | ms/step L-BFGS | learned (layer 1 → last) |\n"
+     << " (runs) | ms/epoch Adam | ms/epoch L-BFGS | learned β or n·a (layer 1 → last) |\n"
      << "|---|---|---|---|---|---|---|---|\n";
   for (const auto& seeds : runs) {
     if (seeds.empty()) continue;
@@ -106,7 +107,7 @@ inline std::string pinn_table(const PinnProblemInfo& p, const std::vector<std::v
       }
       error.push_back(r.error), residual.push_back(r.residual_rms);
       best = std::min(best, r.error);
-      if (r.steps_to_target >= 0) to_target.push_back(static_cast<double>(r.steps_to_target)), ++reached;
+      if (r.epochs_to_target >= 0) to_target.push_back(static_cast<double>(r.epochs_to_target)), ++reached;
       learned.resize(r.learned.size());
       for (size_t l = 0; l < r.learned.size(); ++l) learned[l].push_back(r.learned[l]);
     }
@@ -126,16 +127,16 @@ inline std::string pinn_table(const PinnProblemInfo& p, const std::vector<std::v
   return md.str();
 }
 
-/// runs.csv: every step of every run.
+/// runs.csv: every Adam step and L-BFGS step() of every run.
 class PinnCsv {
  public:
   explicit PinnCsv(const std::string& path) : out_(path) {
-    out_ << "problem,activation,seed,step,optimizer,loss,residual_loss,boundary_loss,rel_l2_error\n";
+    out_ << "problem,activation,seed,epoch,optimizer,loss,residual_loss,boundary_loss,rel_l2_error\n";
   }
   void add(const std::string& problem, const PinnRun& r) {
     for (const PinnPoint& p : r.curve)
-      out_ << problem << ',' << r.activation << ',' << r.seed << ',' << p.step << ','
-           << (p.step <= r.adam_steps ? "adam" : "lbfgs") << ',' << p.loss << ',' << p.residual << ','
+      out_ << problem << ',' << r.activation << ',' << r.seed << ',' << p.epoch << ','
+           << (p.epoch <= r.adam_steps ? "adam" : "lbfgs") << ',' << p.loss << ',' << p.residual << ','
            << p.boundary << ',' << (std::isfinite(p.error) ? std::to_string(p.error) : "") << '\n';
     out_.flush();
   }
@@ -153,13 +154,13 @@ inline void pinn_plots(const PinnProblemInfo& p, const std::vector<std::vector<P
   for (const auto& seeds : runs)
     if (!seeds.empty()) first.push_back(&seeds.front());
   if (first.empty()) return;
-  {  // curves: one block per activation; columns step, loss, error (NaN where not measured)
+  {  // curves: one block per activation; columns epoch, loss, error (NaN where not measured)
     std::ofstream dat(stem + "_curves.dat");
     for (const PinnRun* r : first) {
       dat << "# " << r->activation << " seed " << r->seed << "\n";
       for (const PinnPoint& q : r->curve)
         if (std::isfinite(q.loss) && q.loss > 0)
-          dat << q.step << ' ' << q.loss << ' ' << (std::isfinite(q.error) ? q.error : NAN) << '\n';
+          dat << q.epoch << ' ' << q.loss << ' ' << (std::isfinite(q.error) ? q.error : NAN) << '\n';
       dat << "\n\n";
     }
   }
@@ -173,7 +174,8 @@ inline void pinn_plots(const PinnProblemInfo& p, const std::vector<std::vector<P
                                        : "";
   auto curve_plot = [&](const std::string& what, int column, const std::string& ylabel) {
     std::string body = "set title " + gnuplot_quote(p.name + ": " + what + " (first seed)") +
-                       "\nset xlabel 'step'\nset ylabel " + gnuplot_quote(ylabel) +
+                       "\nset xlabel 'epoch (loss and gradient evaluations)'\nset ylabel " +
+                       gnuplot_quote(ylabel) +
                        "\nset logscale y\nset format y '%.0e'\nset key outside right\nset grid\n" +
                        lbfgs_mark + "set datafile missing 'nan'\nplot ";
     for (size_t i = 0; i < first.size(); ++i)
@@ -226,8 +228,8 @@ class PinnProgress {
     std::printf("%-10s %-14s seed %llu  rel. L2 error %s  RMS residual %.2e  %s  %.3f ms/Adam step\n",
                 problem.c_str(), r.activation.c_str(), static_cast<unsigned long long>(r.seed),
                 r.diverged ? "diverged" : detail::pinn_fmt("%.2e", r.error).c_str(), r.residual_rms,
-                r.steps_to_target >= 0 ? ("target at step " + std::to_string(r.steps_to_target)).c_str()
-                                       : "target not reached",
+                r.epochs_to_target >= 0 ? ("target at epoch " + std::to_string(r.epochs_to_target)).c_str()
+                                        : "target not reached",
                 r.adam_ms);
     std::fflush(stdout);
   }
