@@ -15,8 +15,9 @@ the per-round medians and the ratio PyTorch / ember (above 1: ember is faster).
         [--steps 300] [--rounds 3] [--hidden 32,32] [--points 128] [--out FILE.md]
 
 OPENBLAS_CORETYPE is set for PyTorch to the best core this CPU supports
-(SkylakeX with AVX-512, Haswell with AVX2) unless already set: Debian's
-PyTorch computes its matrix products with OpenBLAS. Not part of the build or
+(SkylakeX with AVX-512, Haswell with AVX2), replacing what the environment says
+(--openblas-coretype=NAME to choose): Debian's PyTorch computes its matrix
+products with OpenBLAS. Not part of the build or
 the tests.
 """
 import argparse
@@ -41,8 +42,11 @@ def best_openblas_core():
     return None
 
 
-if "OPENBLAS_CORETYPE" not in os.environ and best_openblas_core():
-    os.environ["OPENBLAS_CORETYPE"] = best_openblas_core()  # before OpenBLAS loads with torch
+# Before OpenBLAS loads with torch, and whatever the environment says (a shell may carry a
+# slower core type than this CPU has); --openblas-coretype chooses another.
+_core = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--openblas-coretype=")), best_openblas_core())
+if _core:
+    os.environ["OPENBLAS_CORETYPE"] = _core
 
 import math  # noqa: E402
 
@@ -73,8 +77,8 @@ def run_ember(program, threads, steps, hidden, points, folder):
                           "--bench-steps", str(steps), "--out", folder],
                          check=True, capture_output=True, text=True).stdout
     median = float(re.search(r"median step ([0-9.]+) ms", out).group(1))
-    first, last = map(float, re.search(r"loss at step 1: (\S+)\s+at step \d+: (\S+)", out).group(1, 2))
-    return median, first, last
+    first, warm = map(float, re.search(r"loss at step 1: (\S+)\s+at step 21: (\S+)", out).group(1, 2))
+    return median, first, warm
 
 
 def torch_model(weights, hidden):
@@ -92,7 +96,7 @@ def torch_model(weights, hidden):
 
 
 def run_torch(threads, steps, hidden, folder):
-    """The median milliseconds of one step, and the loss at the first and the last step."""
+    """The median milliseconds of one step, and the loss at the first step and the 21st (after warm-up)."""
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = torch_model(read_safetensors(os.path.join(folder, "bench_init.safetensors")), hidden)
@@ -121,7 +125,7 @@ def run_torch(threads, steps, hidden, folder):
         if step >= warmup:
             times.append(t * 1e3)
         losses.append(loss.item())
-    return statistics.median(times), losses[0], losses[-1]
+    return statistics.median(times), losses[0], losses[warmup]
 
 
 def main():
@@ -133,6 +137,7 @@ def main():
     parser.add_argument("--points", type=int, default=128)
     parser.add_argument("--program", default=os.path.join(ROOT, "build", "examples", "pinn"))
     parser.add_argument("--out", help="also write the Markdown table to this file")
+    parser.add_argument("--openblas-coretype", help="OPENBLAS_CORETYPE for PyTorch (default: this CPU's best)")
     args = parser.parse_args()
 
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
@@ -142,8 +147,8 @@ def main():
              f"CPU: {cpu}; PyTorch {torch.__version__} with OPENBLAS_CORETYPE="
              f"{os.environ.get('OPENBLAS_CORETYPE', '(unset)')}; same thread count for both",
              "",
-             "| threads | ember ms/step | PyTorch ms/step | PyTorch / ember | loss step 1 (ember, PyTorch) "
-             "| loss last step (ember, PyTorch) |",
+             "| threads | ember ms/step | PyTorch ms/step | PyTorch / ember | loss at step 1 (ember, PyTorch) "
+             "| loss at step 21 (ember, PyTorch) |",
              "|---|---|---|---|---|---|"]
     print("\n".join(lines), flush=True)
     with tempfile.TemporaryDirectory() as folder:
@@ -154,7 +159,9 @@ def main():
                 t, t_first, t_last = run_torch(threads, args.steps, args.hidden, folder)
                 ember_ms.append(e)
                 torch_ms.append(t)
-            if not math.isclose(e_first, t_first, rel_tol=1e-4) or not math.isclose(e_last, t_last, rel_tol=1e-2):
+            # Same start, same steps: equal to float32 rounding, which Adam's updates then
+            # amplify slowly (about 1e-4 relative after 20 steps, more later).
+            if not math.isclose(e_first, t_first, rel_tol=1e-5) or not math.isclose(e_last, t_last, rel_tol=1e-3):
                 print(f"warning: the losses differ (ember {e_first} → {e_last}, PyTorch {t_first} → {t_last})",
                       file=sys.stderr)
             em, tm = statistics.median(ember_ms), statistics.median(torch_ms)

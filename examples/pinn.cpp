@@ -362,8 +362,8 @@ PinnRun train_one(const Problem& p, const std::string& activation, uint64_t seed
 /// The median time of one Adam step of the first problem, activation and seed — what
 /// bench/compare_pinn.py holds against PyTorch. The initial weights and the collocation
 /// points go to --out/bench_init.safetensors and --out/bench_points.txt so that the script
-/// can start PyTorch from the same ones; the losses of the first and last step are printed to
-/// check that both trained the same thing.
+/// can start PyTorch from the same ones; the losses of the first step, of the first timed step
+/// and of the last are printed to check that both trained the same thing.
 int bench(const Problem& p, const std::string& activation, uint64_t seed, const PinnOptions& o) {
   manual_seed(seed);
   std::vector<std::shared_ptr<nn::Module>> hidden;
@@ -396,7 +396,8 @@ int bench(const Problem& p, const std::string& activation, uint64_t seed, const 
   std::printf("pinn --bench: %s, %s, MLP 1-%s-1, %lld %s points, Adam lr %g, %d thread%s\n", p.name.c_str(),
               activation.c_str(), o.hidden.c_str(), static_cast<long long>(o.points), o.sampling.c_str(),
               p.lr, get_num_threads(), get_num_threads() == 1 ? "" : "s");
-  std::printf("loss at step 1: %.7g   at step %zu: %.7g\n", losses.front(), losses.size(), losses.back());
+  std::printf("loss at step 1: %.7g   at step %d: %.7g   at step %zu: %.7g\n", losses.front(), warmup + 1,
+              losses[warmup], losses.size(), losses.back());
   std::printf("median step %.4f ms  (min %.4f, %lld steps after %d warm-up)\n", sorted[sorted.size() / 2],
               sorted.front(), static_cast<long long>(o.bench_steps), warmup);
   return 0;
