@@ -9,6 +9,7 @@
 //   compare_activations --quick          a smoke run: 2 tasks, 6 activations, 2 seeds, 20 epochs
 //   compare_activations --tasks fashion --activations relu,gelu,selu --seeds 2
 //   compare_activations --tasks spirals --depth 8 --init lecun --activations sigmoid,tanh,relu,selu
+//   compare_activations --tasks poisson  the physics-informed Poisson problem of examples/pinn.cpp
 //
 // Read it top-down: main() is the experiment — which activations, which
 // tasks, which seeds; each task × activation × seed trained by train_one();
@@ -161,7 +162,7 @@ Run train_one(const Task& task, const std::string& activation, uint64_t seed,
     double train_loss = 0;
     std::vector<double> grad_norms(layers.activation.size(), 0.0);
     for (auto [x, y] : loader) {
-      Tensor loss = loss_of(task, (*model)(x), y);
+      Tensor loss = task.physics_loss ? task.physics_loss(*model, x) : loss_of(task, (*model)(x), y);
       optimizer->zero_grad();
       loss.backward();
       const double value = loss.item();

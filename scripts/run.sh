@@ -25,6 +25,7 @@ describe() {
     autograd_tour) echo "a guided walk through autograd: graphs, a traced backward pass, one SGD step" ;;
     plot_activations) echo "every activation and its derivative, fused kernel vs reference formula" ;;
     compare_activations) echo "the same MLP with every activation on toy tasks: a table and figures (--quick)" ;;
+    pinn) echo "a physics-informed MLP solves two differential equations, per activation: table and figures (--quick)" ;;
     *) echo "(see the comment at the top of examples/$1.cpp)" ;;
   esac
 }
@@ -32,7 +33,7 @@ describe() {
 # The programs: every examples/*.cpp, the described ones first, in that order.
 programs() {
   local known=(readme_example tutorial_mlp train_mlp autograd_graph autograd_tour plot_activations
-    compare_activations)
+    compare_activations pinn)
   local name
   for name in "${known[@]}"; do
     [[ -f "$root/examples/$name.cpp" ]] && echo "$name"

@@ -87,7 +87,9 @@ inline void add_compare_options(CLI::App& app, CompareOptions& o) {
   std::string toy;
   for (const auto& t : ember::data::toy_tasks()) toy += t + ", ";
   app.add_option("--tasks", o.tasks,
-                 "Comma-separated: " + toy + "fashion (a Fashion-MNIST subset); all: every one")
+                 "Comma-separated: " + toy +
+                     "fashion (a Fashion-MNIST subset), poisson (a physics-informed network, "
+                     "see examples/pinn.cpp); all: every one but poisson")
       ->capture_default_str();
   app.add_option("--activations", o.activations, "Comma-separated activation names, or all")
       ->capture_default_str();
@@ -113,7 +115,9 @@ inline void add_compare_options(CLI::App& app, CompareOptions& o) {
   app.add_option("--optimizer", o.optimizer, "adam, adamw, sgd (momentum 0.9) or rmsprop")
       ->check(CLI::IsMember({"adam", "adamw", "sgd", "rmsprop"}))
       ->capture_default_str();
-  app.add_option("--lr", o.lr, "Learning rate (0: the task's: 0.01 toy, 0.001 fashion; ×10 and ×50 for sgd)")
+  app.add_option("--lr", o.lr,
+                 "Learning rate (0: the task's: 0.01 toy, 0.001 fashion, 0.003 poisson (sgd 0.01); ×10 and "
+                 "×50 for sgd)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("--batch-size", o.batch_size, "Samples per batch")
@@ -124,7 +128,8 @@ inline void add_compare_options(CLI::App& app, CompareOptions& o) {
          "Test accuracy (0-1) counted as reached (0: the task's: 0.95, checkerboard 0.9, fashion 0.84)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  app.add_option("--target-mse", o.target_mse, "Test MSE counted as reached (0: the task's: 0.01, step 0.02)")
+  app.add_option("--target-mse", o.target_mse,
+                 "Test MSE counted as reached (0: the task's: 0.01, step 0.02, poisson 1e-4)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("--toy-samples", o.toy_samples, "Samples in each toy task's training set (and its test set)")

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct Task {
   int64_t epochs = 60;
   float lr = 0.01f;
   double target = 0.95;  ///< test accuracy to reach (classification), or test MSE to get under
+  /// A physics-informed task (poisson): the training loss of a batch of collocation points,
+  /// in place of the loss against the targets (which hold the exact solution, for the test MSE).
+  std::function<ember::Tensor(ember::nn::Module&, const ember::Tensor&)> physics_loss;
 
   bool classification() const { return data.train.is_classification(); }
   /// 2-D classification: the tasks whose decision regions can be drawn.

@@ -104,7 +104,7 @@ class ComparisonReport {
                 static_cast<long long>(runs_total_), task.name.c_str(), r.activation.c_str(),
                 static_cast<unsigned long long>(r.seed), task.classification() ? "accuracy" : "MSE",
                 r.diverged ? "diverged"
-                           : fmt(task.classification() ? "%.2f%%" : "%.4f",
+                           : fmt(task.classification() ? "%.2f%%" : "%.3g",
                                  task.classification() ? 100 * metric : metric)
                                  .c_str(),
                 r.epochs.size() < 2 ? 0.0 : 1000 * seconds / static_cast<double>(r.epochs.size() - 1));

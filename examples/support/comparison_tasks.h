@@ -1,7 +1,8 @@
 // The tasks of an activation comparison by name: a toy task (drawn from
-// --seed, its test set from another seed) or a Fashion-MNIST subset, each with
-// its recipe — epochs, learning rate and the target counted as reached —
-// unless the options override it. Nothing here trains.
+// --seed, its test set from another seed), a Fashion-MNIST subset, or the
+// physics-informed Poisson problem of examples/pinn.cpp, each with its recipe —
+// epochs, learning rate and the target counted as reached — unless the options
+// override it. Nothing here trains.
 #pragma once
 
 #include <ember.h>
@@ -24,12 +25,42 @@ inline ember::data::Dataset head(const ember::data::Dataset& d, int64_t n) {
   return ember::data::subset(d, rows, d.name + " (first " + std::to_string(rows.size()) + ")");
 }
 
+/// The Poisson problem u″ = −π² sin(πx) on [−1, 1], u(±1) = 0 as a task: --toy-samples
+/// collocation points drawn uniformly from --seed (the targets hold the exact solution sin πx,
+/// which training never reads) and a test set of as many evenly spaced points with sin πx,
+/// for the test MSE. The loss of a batch is examples/pinn.cpp's: mean(residual²) at its
+/// points + mean(u(±1)²), u″ by autograd::grad with create_graph (see docs/pinn.md).
+inline Task make_poisson_task(const CompareOptions& o) {
+  using namespace ember;
+  constexpr float pi = 3.14159265358979f;
+  Task t{"poisson", {}, 60, o.optimizer == "sgd" ? 0.01f : 0.003f, 1e-4, {}};
+  manual_seed(o.seed);
+  Tensor train_x = rand({o.toy_samples, 1}) * 2.0f - 1.0f;
+  Tensor test_x = linspace(-1, 1, o.toy_samples).reshape({o.toy_samples, 1});
+  t.data.train = {"poisson collocation points", train_x, sin(pi * train_x), {}};
+  t.data.test = {"poisson grid", test_x, sin(pi * test_x), {}};
+  t.physics_loss = [](nn::Module& model, const Tensor& batch) {
+    Tensor x = batch.detach().requires_grad_();
+    auto d_dx = [&](const Tensor& y) {  // 0 where y's graph does not reach x (ReLU's u′)
+      Tensor g = autograd::grad({y}, {x}, {ones_like(y)}, std::nullopt, true, /*allow_unused=*/true)[0];
+      return g.defined() ? g : zeros_like(x);
+    };
+    Tensor u = model(x);
+    Tensor r = d_dx(d_dx(u)) + pi * pi * sin(pi * x);
+    Tensor ub = model(tensor({-1.0f, 1.0f}, {2, 1}));
+    return (r * r).mean() + (ub * ub).mean();
+  };
+  return t;
+}
+
 /// A task's data and its recipe: epochs, learning rate and target. The toy
 /// test set is drawn from the same distribution with another seed.
 inline Task make_task(const std::string& name, const CompareOptions& o) {
   namespace data = ember::data;
-  Task t{name, {}, 60, o.optimizer == "sgd" ? 0.1f : 0.01f, 0.95};
-  if (name == "fashion") {
+  Task t{name, {}, 60, o.optimizer == "sgd" ? 0.1f : 0.01f, 0.95, {}};
+  if (name == "poisson") {
+    t = make_poisson_task(o);
+  } else if (name == "fashion") {
     t.data = {head(data::load_fashion_mnist(o.data_dir, true), o.fashion_train),
               head(data::load_fashion_mnist(o.data_dir, false), o.fashion_test)};
     data::normalize_(t.data.train, data::fashion_mnist_normalization);
