@@ -36,14 +36,14 @@ constexpr double kLineSearchToleranceChange = 1e-9;
 float dot(const Tensor& a, const Tensor& b) {
   const float *x = a.data(), *y = b.data();
   float sum = 0;
-  for (int64_t j = 0; j < a.numel(); ++j) sum += x[j] * y[j];
+  for (int64_t j = 0, n = a.numel(); j < n; ++j) sum += x[j] * y[j];
   return sum;
 }
 
 float abs_max(const Tensor& a) {
   const float* x = a.data();
   float m = 0;
-  for (int64_t j = 0; j < a.numel(); ++j) {
+  for (int64_t j = 0, n = a.numel(); j < n; ++j) {
     if (std::isnan(x[j])) return x[j];  // torch.max propagates NaN
     m = std::max(m, std::abs(x[j]));
   }
@@ -54,7 +54,7 @@ float abs_max(const Tensor& a) {
 float abs_max_scaled(const Tensor& a, float alpha) {
   const float* x = a.data();
   float m = 0;
-  for (int64_t j = 0; j < a.numel(); ++j) {
+  for (int64_t j = 0, n = a.numel(); j < n; ++j) {
     float v = x[j] * alpha;
     if (std::isnan(v)) return v;
     m = std::max(m, std::abs(v));
@@ -65,7 +65,7 @@ float abs_max_scaled(const Tensor& a, float alpha) {
 float abs_sum(const Tensor& a) {
   const float* x = a.data();
   double sum = 0;
-  for (int64_t j = 0; j < a.numel(); ++j) sum += std::abs(x[j]);
+  for (int64_t j = 0, n = a.numel(); j < n; ++j) sum += std::abs(x[j]);
   return static_cast<float>(sum);
 }
 
@@ -73,7 +73,7 @@ Tensor scaled(const Tensor& a, float alpha) {  // a.mul(alpha); neg() is alpha =
   Tensor out = Tensor::empty(a.shape());
   const float* x = a.data();
   float* y = out.data();
-  for (int64_t j = 0; j < a.numel(); ++j) y[j] = x[j] * alpha;
+  for (int64_t j = 0, n = a.numel(); j < n; ++j) y[j] = x[j] * alpha;
   return out;
 }
 
@@ -81,7 +81,7 @@ Tensor difference(const Tensor& a, const Tensor& b) {  // a.sub(b)
   Tensor out = Tensor::empty(a.shape());
   const float *x = a.data(), *z = b.data();
   float* y = out.data();
-  for (int64_t j = 0; j < a.numel(); ++j) y[j] = x[j] - z[j];
+  for (int64_t j = 0, n = a.numel(); j < n; ++j) y[j] = x[j] - z[j];
   return out;
 }
 
@@ -89,7 +89,7 @@ Tensor difference(const Tensor& a, const Tensor& b) {  // a.sub(b)
 void add_scaled(Tensor& y, const Tensor& x, float alpha) {
   float* v = y.data();
   const float* u = x.data();
-  for (int64_t j = 0; j < y.numel(); ++j) v[j] = std::fma(alpha, u[j], v[j]);
+  for (int64_t j = 0, n = y.numel(); j < n; ++j) v[j] = std::fma(alpha, u[j], v[j]);
 }
 
 // PyTorch's _cubic_interpolate: the minimiser of the cubic through (x1, f1) and (x2, f2) with
@@ -193,7 +193,7 @@ void LBFGS::add_grad(double step_size, const Tensor& update) {
   const float* u = update.data();
   for (Tensor& p : params_) {
     float* v = p.data();
-    for (int64_t j = 0; j < p.numel(); ++j) v[j] = std::fma(alpha, u[j], v[j]);
+    for (int64_t j = 0, n = p.numel(); j < n; ++j) v[j] = std::fma(alpha, u[j], v[j]);
     u += p.numel();
     p.bump_version();
   }
