@@ -4,6 +4,7 @@
 #include "core/kernels/gemm.h"
 #include "core/node.h"
 #include "core/ops.h"
+#include "core/transposed_matmul.h"
 
 namespace ember {
 namespace {
@@ -30,8 +31,11 @@ Tensor batched_matmul(const Tensor& a, const Tensor& b) {
                           return grads(ga, gb);
                         },
                     .differentiable =
-                        [a = SavedTensor(a), b = SavedTensor(b)](const Tensor& g) {
+                        [a = SavedTensor(a), b = SavedTensor(b), batch](const Tensor& g) {
                           Tensor av = a.get(), bv = b.get();
+                          if (batch == 1 && av.dim() == 2)  // dC·Bᵀ and Aᵀ·dC, no transpose copied
+                            return grads(detail::matmul_transposed(g, false, bv, true),
+                                         detail::matmul_transposed(av, true, g, false));
                           return grads(matmul(g, transpose(bv, -2, -1)), matmul(transpose(av, -2, -1), g));
                         }},
            {a, b});
@@ -39,6 +43,33 @@ Tensor batched_matmul(const Tensor& a, const Tensor& b) {
 }
 
 }  // namespace
+
+// C = op(A)·op(B): dop(A) = g·op(B)ᵀ and dop(B) = op(A)ᵀ·g, each again a product of
+// this kind; a transposed operand's gradient is the transpose of those, which swaps
+// the factors: (g·op(B)ᵀ)ᵀ = op(B)·gᵀ and (op(A)ᵀ·g)ᵀ = gᵀ·op(A).
+Tensor detail::matmul_transposed(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b) {
+  if (a.dim() != 2 || b.dim() != 2)
+    fail("matmul: the transposed product takes matrices, got shapes ", a.shape(), " and ", b.shape());
+  const int64_t m = transpose_a ? a.size(1) : a.size(0), k = transpose_a ? a.size(0) : a.size(1);
+  const int64_t n = transpose_b ? b.size(0) : b.size(1), kb = transpose_b ? b.size(1) : b.size(0);
+  if (k != kb)
+    fail("matmul: shapes ", a.shape(), " and ", b.shape(), " cannot be multiplied (", k, " vs ", kb, ")");
+  Tensor y = Tensor::empty({m, n});
+  kernels::gemm(a.data(), transpose_a, b.data(), transpose_b, nullptr, y.data(), m, k, n);
+  if (needs_grad(a, b))
+    record({"MmBackward", "y = A B: dA = g B^T, dB = A^T g"}, y, {a, b},
+           Backward{.differentiable =
+                        [a = SavedTensor(a), b = SavedTensor(b), transpose_a, transpose_b](const Tensor& g) {
+                          Tensor av = a.get(), bv = b.get();
+                          Tensor ga = transpose_a ? matmul_transposed(bv, transpose_b, g, true)
+                                                  : matmul_transposed(g, false, bv, !transpose_b);
+                          Tensor gb = transpose_b ? matmul_transposed(g, true, av, transpose_a)
+                                                  : matmul_transposed(av, !transpose_a, g, false);
+                          return grads(ga, gb);
+                        }},
+           {a, b});
+  return y;
+}
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
   if (a.dim() == 0 || b.dim() == 0)

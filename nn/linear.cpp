@@ -13,6 +13,7 @@
 #include "core/kernels/onednn_eltwise.h"
 #include "core/node.h"
 #include "core/ops.h"
+#include "core/transposed_matmul.h"
 #include "nn/init.h"
 
 namespace ember::F {
@@ -74,8 +75,9 @@ Gradients linear_backward_formula(const Tensor& x, const Tensor& w, const Tensor
   if (activation == LinearActivation::relu) dz = g * (y > 0.0f);
   if (activation == LinearActivation::tanh) dz = g * (1.0f - y * y);
   if (activation == LinearActivation::sigmoid) dz = g * y * (1.0f - y);
-  Tensor rows = dz.reshape({n, out});
-  return grads(matmul(rows, w).reshape(x.shape()), matmul(rows.t(), x.reshape({n, in})), rows.sum({0}));
+  Tensor rows = dz.reshape({n, out});  // dx = dz W, dW = dzᵀ x: the transpose goes to the gemm, not a copy
+  return grads(detail::matmul_transposed(rows, false, w, false).reshape(x.shape()),
+               detail::matmul_transposed(rows, true, x.reshape({n, in}), false), rows.sum({0}));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <vector>
 
+#include "core/transposed_matmul.h"
 #include "core_test_util.h"
 
 using namespace ember;
@@ -409,5 +410,27 @@ TEST(HigherOrder, DifferentiableBackwardEqualsTheFastOneAtFirstOrder) {
         EXPECT_NEAR(r[i], f[i], 1e-4f * std::max(1.0f, std::fabs(f[i])))
             << "element " << i << " x=" << x.to_vector()[i];
     }
+  }
+}
+
+TEST(HigherOrder, TransposedProductsAndTheirGradients) {
+  // detail::matmul_transposed is what the differentiable backwards of matmul and
+  // Linear are made of: every flag combination, against explicit transposes.
+  manual_seed(13);
+  Tensor a = randn({3, 4}).requires_grad_(), b = randn({4, 2}).requires_grad_();
+  Tensor at = a.detach().t().clone().requires_grad_(), bt = b.detach().t().clone().requires_grad_();
+  std::vector<float> expected = matmul(a, b).to_vector();
+  for (int flags = 0; flags < 4; ++flags) {
+    SCOPED_TRACE(flags);
+    bool ta = flags & 1, tb = flags & 2;
+    Tensor x = ta ? at : a, y = tb ? bt : b;
+    Tensor c = detail::matmul_transposed(x, ta, y, tb);
+    std::vector<float> got = c.to_vector();
+    for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], expected[i], 1e-5f);
+    expect_gradgradcheck(
+        [ta, tb](const std::vector<Tensor>& in) {
+          return detail::matmul_transposed(in[0] * in[0], ta, in[1], tb);
+        },
+        {x, y});
   }
 }
