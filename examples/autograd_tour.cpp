@@ -1,9 +1,11 @@
 // autograd_tour: a guided walk through ember's autograd, for a reader of
-// docs/autograd.md. Two stops:
+// docs/autograd.md. Three stops:
 //   1. a small expression — its value, the graph autograd recorded, the
 //      backward pass traced node by node, and the gradients checked by hand;
 //   2. one training step of a tiny MLP — the same, at the size of a real model,
-//      followed by the SGD update the gradients drive.
+//      followed by the SGD update the gradients drive;
+//   3. a gradient of a gradient — the backward pass recorded as a graph of its
+//      own (create_graph), drawn, and differentiated again (section 9).
 // Each graph is written as Graphviz text with values and gradients, and as SVG
 // when Graphviz's `dot` is installed (Debian package graphviz).
 //   autograd_tour [--out tour]
@@ -78,6 +80,24 @@ int main(int argc, char** argv) {
     NoGradGuard no_grad;  // evaluating only: nothing to record
     std::printf("  loss after one SGD step (lr 0.5): %.6f\n", F::mse_loss(model(inputs), targets).item());
   }
+
+  banner("3. A gradient of a gradient: f(x) = x * sin(x)");
+  // With create_graph the backward's own ops (cos, *, +) are recorded: f'(x) is a
+  // tensor with a graph, and differentiating it again gives f''(x).
+  Tensor t = tensor({1.0f}, {}, true);
+  Tensor f = t * t.sin();
+  Tensor df = autograd::grad({f}, {t}, {}, std::nullopt, /*create_graph=*/true)[0];
+  std::printf("  f'(1) = sin 1 + cos 1 = %.6f   (autograd %.6f)\n", std::sin(1.0) + std::cos(1.0), df.item());
+  std::printf("  The graph of f'(x), recorded while the backward ran:\n");
+  write_graph(df, out, "gradient_graph", {{"x", t}});
+  std::printf("  Backward through that graph, node by node:\n");
+  Tensor d2f;
+  {
+    BackwardTrace trace(std::cout);
+    d2f = autograd::grad({df}, {t})[0];
+  }
+  std::printf("  f''(1) = 2 cos 1 - sin 1 = %.6f   (autograd %.6f)\n", 2 * std::cos(1.0) - std::sin(1.0),
+              d2f.item());
   std::printf("\nNext: docs/autograd.md explains each of these steps in the engine's code.\n");
   return 0;
 }
