@@ -7,6 +7,8 @@
 //   ./plot_activations --out docs/images/activations --range 5 --points 401
 //
 // Derivatives come from autograd: y = f(x) on a leaf x, y.backward(ones), x.grad().
+// With --second, f″ too: the first derivative taken with create_graph, then
+// differentiated again (docs/autograd.md, section 9).
 // Activations along a dim are drawn on pairs: softmax([x, 0])₀ (= σ(x)),
 // glu([x, x]) (= x·σ(x)). Not drawn: nothing is left out; Maxout is drawn
 // with fixed pieces (−x − 1, 0.2x, 1.5x − 2).
@@ -111,16 +113,30 @@ std::vector<Plot> plots() {
   };
 }
 
-// y and dy/dx of f at every x.
-std::pair<std::vector<float>, std::vector<float>> curve(const Fn& f, const Tensor& xs) {
+struct Curve {
+  std::vector<float> y, dy, d2y;  // d2y: empty unless asked for
+};
+
+// y, dy/dx and (when second) d²y/dx² of f at every x. Each y[i] depends on x[i]
+// alone, so a gradient with ones is the elementwise derivative.
+Curve curve(const Fn& f, const Tensor& xs, bool second) {
   Tensor x = xs.detach().clone().requires_grad_();
   Tensor y = f(x);
-  y.backward(ones_like(y));
-  return {y.to_vector(), x.grad().to_vector()};
+  if (!second) {
+    y.backward(ones_like(y));
+    return {y.to_vector(), x.grad().to_vector(), {}};
+  }
+  Tensor dy = autograd::grad({y}, {x}, {ones_like(y)}, std::nullopt, /*create_graph=*/true)[0];
+  Tensor d2y = dy.requires_grad() ? autograd::grad({dy}, {x}, {ones_like(dy)}, std::nullopt, false, true)[0]
+                                  : Tensor();
+  return {y.to_vector(), dy.to_vector(),
+          d2y.defined() ? d2y.to_vector() : std::vector<float>(y.numel(), 0.0f)};
 }
 
-// Plots columns 2..5 of `data`: the function and its derivative, fused and reference.
-std::string gnuplot_script(const Plot& p, const fs::path& data, const fs::path& out, float range, bool svg) {
+// Plots columns 2..5 of `data`: the function and its derivative, fused and reference
+// (and columns 6..7, the second derivative, when there).
+std::string gnuplot_script(const Plot& p, const fs::path& data, const fs::path& out, float range, bool svg,
+                           bool second) {
   std::string s;
   s += svg ? "set terminal svg size 560,400 font 'sans,11' background rgb 'white'\n"
            : "set terminal pngcairo size 560,400 font 'sans,10'\n";
@@ -133,8 +149,12 @@ std::string gnuplot_script(const Plot& p, const fs::path& data, const fs::path& 
   s += "plot " + d + " using 1:2 with lines lw 3 lc rgb '#1f77b4' title 'f (fused)', \\\n";
   s += "  " + d + " using 1:3 with lines lw 1.5 dt 2 lc rgb '#ff7f0e' title 'f (reference)', \\\n";
   s += "  " + d + " using 1:4 with lines lw 3 lc rgb '#2ca02c' title \"f' (fused)\", \\\n";
-  s += "  " + d + " using 1:5 with lines lw 1.5 dt 2 lc rgb '#d62728' title \"f' (reference)\"\n";
-  return s;
+  s += "  " + d + " using 1:5 with lines lw 1.5 dt 2 lc rgb '#d62728' title \"f' (reference)\"";
+  if (second) {
+    s += ", \\\n  " + d + " using 1:6 with lines lw 3 lc rgb '#9467bd' title \"f'' (fused)\", \\\n";
+    s += "  " + d + " using 1:7 with lines lw 1.5 dt 2 lc rgb '#8c564b' title \"f'' (reference)\"";
+  }
+  return s + "\n";
 }
 
 }  // namespace
@@ -152,6 +172,8 @@ int main(int argc, char** argv) {
   app.add_option("--points", points, "samples per curve")
       ->capture_default_str()
       ->check(CLI::Range(2, 100000));
+  bool second = false;
+  app.add_flag("--second", second, "also draw f'' (autograd of the recorded first derivative)");
   CLI11_PARSE(app, argc, argv);
 
   fs::path out(out_dir);
@@ -159,17 +181,20 @@ int main(int argc, char** argv) {
   Tensor xs = linspace(-range, range, points);
   int failures = 0;
   for (const Plot& p : plots()) {
-    auto [fy, fd] = curve(p.fused, xs);
-    auto [ry, rd] = curve(p.reference, xs);
+    Curve fused = curve(p.fused, xs, second), ref = curve(p.reference, xs, second);
     fs::path data = out / (p.file + ".dat");
     {
       std::ofstream f(data);
-      f << "# x  f_fused  f_reference  df_fused  df_reference   (" << p.title << ")\n";
-      for (int64_t i = 0; i < points; ++i)
-        f << xs.data()[i] << ' ' << fy[i] << ' ' << ry[i] << ' ' << fd[i] << ' ' << rd[i] << '\n';
+      f << "# x  f_fused  f_reference  df_fused  df_reference" << (second ? "  d2f_fused  d2f_reference" : "")
+        << "   (" << p.title << ")\n";
+      for (int64_t i = 0; i < points; ++i) {
+        f << xs.data()[i] << ' ' << fused.y[i] << ' ' << ref.y[i] << ' ' << fused.dy[i] << ' ' << ref.dy[i];
+        if (second) f << ' ' << fused.d2y[i] << ' ' << ref.d2y[i];
+        f << '\n';
+      }
     }
-    std::string script =
-        gnuplot_script(p, data, out, range, false) + gnuplot_script(p, data, out, range, true);
+    std::string script = gnuplot_script(p, data, out, range, false, second) +
+                         gnuplot_script(p, data, out, range, true, second);
     std::ofstream(out / (p.file + ".gp")) << script;
     FILE* gp = popen("gnuplot", "w");
     if (!gp) {
