@@ -15,7 +15,7 @@
 # Exits non-zero when any command fails. Mounts are undone whatever happens; the
 # root (in $EMBER_FRESH_DIR, default a new folder in /var/tmp — never inside the
 # checkout, where `rm -rf build` could reach the host's /dev through a bind
-# mount) is deleted unless --keep. About 4 GB and 10-15 min on 2 cores.
+# mount) is deleted unless --keep. About 4 GB, and 5 min on 2 idle cores.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
