@@ -61,6 +61,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from make_activation_fixtures import loose_points  # same rule for where float32 needs a looser bound
+
 rng = np.random.default_rng(14)
 TOL = {"y": 1e-5, "d1": 1e-4, "d2": 1e-4, "d3": 1e-4, "composite": 1e-4}
 
@@ -177,18 +179,6 @@ def check_by_differences(fn, arrays, u, vs, r, third, name):
             got3 = r["d3"].ravel()
             err3 = np.abs(num_d3 - got3) / np.maximum(1.0, np.abs(got3))
             assert err3.max() < 1e-5, f"{name}: PyTorch's d3 disagrees with differences: {err3.max()}"
-
-
-def loose_points(exact64, approx32, tol):
-    """Indices where PyTorch's float32 is further than tol from float64, and the bound to use there."""
-    out = []
-    for i, (e, a) in enumerate(zip(np.ravel(exact64), np.ravel(approx32))):
-        if not math.isfinite(e):
-            raise ValueError(f"non-finite exact value at {i}")
-        err = abs(a - e) if math.isfinite(a) else float("inf")
-        if err > tol * max(1.0, abs(e)):
-            out.append([i, min(1.5 * err, 1e30)])
-    return out
 
 
 def case(op, params, fn, arrays, u=None, vs=None, third=False, dim=None, times_x=False, note=None):
