@@ -274,3 +274,33 @@ TEST(Concurrency, BackwardIntoSharedParametersSumsEveryGradient) {
     }
   }
 }
+
+// Gradients of gradients on several threads through one shared model: each
+// thread records its own graph of the gradient (create_graph) and takes a
+// Hessian-vector product; autograd::grad touches no .grad(), so the threads
+// share nothing but the parameters they read. Every thread gets what one
+// thread alone gets, bit for bit.
+TEST(Concurrency, SecondOrderGradientsOnSeparateThreadsMatchSequential) {
+  manual_seed(21);
+  auto model = std::make_shared<nn::Sequential>();
+  model->push_back(std::make_shared<nn::Linear>(3, 8));
+  model->push_back(std::make_shared<nn::Tanh>());
+  model->push_back(std::make_shared<nn::Linear>(8, 1));
+  std::vector<Tensor> inputs;
+  for (int t = 0; t < kThreads; ++t) inputs.push_back(randn({4 + t, 3}));
+  auto second_order = [&](const Tensor& x_values) {
+    Tensor x = x_values.detach().requires_grad_();
+    Tensor u = (*model)(x).sum();
+    Tensor du = autograd::grad({u}, {x}, {}, std::nullopt, /*create_graph=*/true)[0];
+    return autograd::grad({(du * du).sum()}, {x})[0];
+  };
+  std::vector<Tensor> alone;
+  for (const Tensor& x : inputs) alone.push_back(second_order(x));
+  std::vector<Tensor> together(kThreads);
+  on_threads(kThreads, [&](int t) {
+    set_num_threads(1);
+    together[t] = second_order(inputs[t]);
+  });
+  for (int t = 0; t < kThreads; ++t) EXPECT_TRUE(bitwise_equal(together[t], alone[t])) << "thread " << t;
+  for (const Tensor& p : model->parameters()) EXPECT_FALSE(p.grad().defined());
+}
