@@ -77,10 +77,13 @@ using Derivative = std::function<Tensor(const Tensor& saved)>;
 /// One oneDNN eltwise algorithm forward and backward, with its node. For a
 /// *_use_dst algorithm the node saves the output (as values: the output holds
 /// its node), otherwise the input. The fast backward is oneDNN's; when a graph
-/// of the gradient is asked for, it is g · derivative(saved), recorded.
+/// of the gradient is asked for, it is g · derivative(saved), recorded. `out` is
+/// where to write: a new tensor when undefined, or x itself for an in-place op
+/// (only with a *_use_dst algorithm: the input is gone).
 inline Tensor eltwise_op(NodeKind kind, const Tensor& x, kernels::Eltwise alg, Derivative derivative,
-                         float alpha = 0, float beta = 0) {
-  Tensor y = eltwise(x, alg, alpha, beta);
+                         float alpha = 0, float beta = 0, Tensor out = {}) {
+  Tensor y = out.defined() ? out : Tensor::empty(x.shape());
+  kernels::eltwise_forward(alg, alpha, beta, x.data(), y.data(), x.numel());
   if (needs_grad(x)) {
     const bool reads_output = kernels::backward_reads_output(alg);
     const SavedTensor saved = reads_output ? SavedTensor::output(y) : SavedTensor(x);

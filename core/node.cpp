@@ -35,6 +35,7 @@ Edge edge_to(const Tensor& input) {
 Node::Node(NodeKind kind, std::vector<Edge> next, Backward backward, Shape output_shape)
     : name_(kind.name),
       rule_(kind.rule),
+      owned_rule_(std::move(kind.owned_rule)),
       next_(std::move(next)),
       backward_(std::move(backward)),
       output_shape_(std::move(output_shape)) {
@@ -155,6 +156,9 @@ void record(NodeKind kind, Tensor& output, const std::vector<Tensor>& inputs, Ba
   for (const Tensor& in : inputs) next.push_back(edge_to(in));
   auto node = std::make_shared<Node>(kind, std::move(next), std::move(backward), output.shape());
   for (const Tensor& t : saved) node->note_saved(t);
+  // In place (begin_inplace), the output is the tensor its previous node made:
+  // that node's output is now the new node's input, gone as a value.
+  if (output.impl()->grad_fn) output.impl()->grad_fn->set_output(nullptr);
   node->set_output(output.impl_ptr());
   output.impl()->grad_fn = std::move(node);
   output.impl()->requires_grad = true;
@@ -175,6 +179,25 @@ void record(NodeKind kind, Tensor& output, std::initializer_list<Tensor> inputs,
             std::initializer_list<Tensor> saved) {
   std::vector<Tensor> list(inputs);
   record(kind, output, list, Backward{.fast = std::move(backward)}, saved);
+}
+
+void begin_inplace(const Tensor& x, const char* op) {
+  if (!x.defined()) fail(op, ": the input tensor is undefined");
+  if (GradMode::is_enabled() && x.requires_grad()) {
+    if (x.is_leaf())
+      fail(op, ": a leaf Variable that requires grad is being used in an in-place operation (shape ",
+           x.shape(), "); use the out-of-place op, or write under NoGradGuard");
+    // A view: the node that made x was given a tensor holding the same values.
+    for (const Edge& e : x.grad_fn()->next_edges()) {
+      std::shared_ptr<TensorImpl> base = e.node ? e.node->output() : e.leaf.lock();
+      if (base && base->storage == x.impl()->storage)
+        fail(op, ": the input (shape ", x.shape(),
+             ") is a view of a tensor that requires grad (it shares its ", "values with the input of ",
+             x.grad_fn()->name(), "); ember does not track views through in-place ops: apply ", op,
+             " to that tensor, or to a clone()");
+    }
+  }
+  x.impl()->storage->bump_version();
 }
 
 int64_t live_node_count() { return live_nodes.load(); }

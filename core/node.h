@@ -62,11 +62,19 @@ struct Edge {
 };
 
 /// A node's name ("ExpBackward") and its local rule in words
-/// ("y = exp(x):  dx = g * y"); a bare name converts, with no rule.
+/// ("y = exp(x):  dx = g * y"); a bare name converts, with no rule. Both are
+/// string literals as a rule: no copy per node. A rule that shows the op's
+/// parameters ("y = clamp((x + 1) / 2, 0, 1): …") is composed at run time; the
+/// std::string constructor keeps it alive in `owned_rule`, which the node holds.
 struct NodeKind {
   const char* name;
   const char* rule = nullptr;
+  std::shared_ptr<const std::string> owned_rule = nullptr;
   NodeKind(const char* name, const char* rule = nullptr) : name(name), rule(rule) {}
+  NodeKind(const char* name, std::string rule)
+      : name(name), owned_rule(std::make_shared<const std::string>(std::move(rule))) {
+    this->rule = owned_rule->c_str();
+  }
 };
 
 /// Gradients returned by a backward function, one per input (undefined = none).
@@ -138,6 +146,7 @@ class Node : public std::enable_shared_from_this<Node> {
  private:
   const char* name_;
   const char* rule_;
+  std::shared_ptr<const std::string> owned_rule_;  // rule_'s text, when composed at run time
   std::vector<Edge> next_;
   Backward backward_;
   bool saved_requires_grad_ = false;  // a saved tensor requires grad: its derivative is not constant
@@ -174,6 +183,16 @@ void record(NodeKind kind, Tensor& output, std::initializer_list<Tensor> inputs,
             std::initializer_list<Tensor> saved = {});
 void record(NodeKind kind, Tensor& output, const std::vector<Tensor>& inputs, BackwardFunction backward,
             std::initializer_list<Tensor> saved = {});
+
+/// In-place ops (F::relu_, F::elu_, …) call this before writing into x. It
+/// refuses what would make a gradient wrong: while grad mode is on, a leaf that
+/// requires grad (PyTorch's rule and words) and a reshape of a tensor that
+/// requires grad (PyTorch re-bases the view's history; ember keeps no view
+/// links, so it refuses). Then it bumps x's version: a backward that saved x's
+/// old values refuses to run. After the write, the op records its node on x
+/// itself, record(kind, x, {x}, …): the edges are taken from x's previous
+/// grad_fn before x is re-pointed to the new node.
+void begin_inplace(const Tensor& x, const char* op);
 
 /// Builds a Gradients list: grads(ga, gb).
 template <class... T>

@@ -83,6 +83,8 @@ std::vector<Plot> plots() {
        [](auto& x) { return R::sigmoid(x); }},
       {"hardsigmoid", m(nn::Hardsigmoid()), [](auto& x) { return F::hardsigmoid(x); },
        [](auto& x) { return R::hardsigmoid(x); }},
+      {"hardsigmoid_tutorial", m(nn::Hardsigmoid(1, 2)), [](auto& x) { return F::hardsigmoid(x, 1, 2); },
+       [](auto& x) { return R::hardsigmoid(x, 1, 2); }},
       {"logsigmoid", m(nn::LogSigmoid()), [](auto& x) { return F::logsigmoid(x); },
        [](auto& x) { return R::logsigmoid(x); }},
       {"tanh", m(nn::Tanh()), [](auto& x) { return F::tanh(x); }, [](auto& x) { return R::tanh(x); }},

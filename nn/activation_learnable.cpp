@@ -66,46 +66,76 @@ Tensor prelu(const Tensor& x, const Tensor& weight) {
 // rrelu (Xu et al. 2015). Training: slope r ~ U(lower, upper) drawn for every
 // element from ember's generator (so manual_seed reproduces it), used where
 // x <= 0; y = x·r and ∂y/∂x = r — the drawn slopes are what the node keeps.
-// Evaluation: leaky_relu with the mean slope (lower + upper)/2.
-Tensor rrelu(const Tensor& x, float lower, float upper, bool training) {
-  check_defined(x, "rrelu");
+// Evaluation: leaky_relu with the mean slope (lower + upper)/2, whose backward
+// rrelu_ reads from the output when that slope is >= 0 (y > 0 iff x > 0), and
+// cannot run when it is negative (PyTorch's rule).
+namespace {
+void check_rrelu_bounds(float lower, float upper, const char* op) {
   if (!std::isfinite(lower) || !std::isfinite(upper) || lower > upper)
-    fail("rrelu: lower (", lower, ") must be less than or equal to upper (", upper, "), both finite");
+    fail(op, ": lower (", lower, ") must be less than or equal to upper (", upper, "), both finite");
+}
+
+constexpr const char* kRreluRule = "y = x or r*x (r drawn per element): dx = g or r*g";
+
+Tensor rrelu_into(const Tensor& x, float lower, float upper, bool training, Tensor y) {
+  const bool in_place = detail::same_tensor(x, y);
   if (!training) {
     float slope = (lower + upper) / 2;
-    Tensor y = Tensor::empty(x.shape());
     if (slope == 0)  // oneDNN's relu with alpha = 0 would turn NaN into 0
       kernels::relu_forward(x.data(), y.data(), y.numel());
     else
       kernels::eltwise_forward(kernels::Eltwise::relu, slope, 0, x.data(), y.data(), y.numel());
-    if (needs_grad(x))
-      record({"RreluBackward", "y = x or r*x (r drawn per element): dx = g or r*g"}, y, {x},
-             Backward{.fast =
-                          [x = x.detach(), slope](const Tensor& g) {
-                            Tensor dx = Tensor::empty(x.shape());
-                            kernels::eltwise_backward(kernels::Eltwise::relu, slope, 0, x.data(), g.data(),
+    if (!needs_grad(x)) return y;
+    if (in_place && slope < 0) {
+      record({"RreluBackward", kRreluRule}, y, {x},
+             detail::input_was_overwritten(
+                 "RreluBackward", detail::cat("rrelu_ ran with a negative mean slope (", slope, ")")));
+      return y;
+    }
+    record({"RreluBackward", kRreluRule}, y, {x},
+           Backward{.fast =
+                        [v = x.detach(), slope, in_place](const Tensor& g) {
+                          Tensor dx = Tensor::empty(v.shape());
+                          if (in_place)  // v is the output: y > 0 where x > 0 (slope >= 0)
+                            kernels::leaky_relu_backward(v.data(), g.data(), dx.data(), dx.numel(), slope);
+                          else
+                            kernels::eltwise_backward(kernels::Eltwise::relu, slope, 0, v.data(), g.data(),
                                                       dx.data(), dx.numel());
-                            return grads(dx);
-                          },
-                      .differentiable =
-                          [x = SavedTensor(x), slope](const Tensor& g) {
-                            Tensor v = x.get();
-                            return grads(detail::piecewise_constant_product(
-                                g, where(v > 0.0f, 1.0f, full(v.shape(), slope)), v));
-                          }},
-             {x});
+                          return grads(dx);
+                        },
+                    .differentiable =
+                        [v = in_place ? SavedTensor::output(y) : SavedTensor(x), slope](const Tensor& g) {
+                          Tensor t = v.get();
+                          return grads(detail::piecewise_constant_product(
+                              g, where(t > 0.0f, 1.0f, full(t.shape(), slope)), t));
+                        }},
+           {x});
     return y;
   }
   Tensor slopes = Tensor::empty(x.shape());
   default_generator().uniform(slopes.data(), slopes.numel(), lower, upper);
-  Tensor y = Tensor::empty(x.shape());
   kernels::rrelu_forward(x.data(), slopes.data(), y.data(), y.numel());
   if (needs_grad(x))
-    record({"RreluBackward", "y = x or r*x (r drawn per element): dx = g or r*g"}, y, {x},
-           Backward{.differentiable = [slopes, x = SavedTensor(x)](const Tensor& g) {
-             return grads(detail::piecewise_constant_product(g, slopes, x.get()));
+    record({"RreluBackward", kRreluRule}, y, {x},
+           Backward{.differentiable = [slopes, v = in_place ? SavedTensor::output(y)
+                                                            : SavedTensor(x)](const Tensor& g) {
+             return grads(detail::piecewise_constant_product(g, slopes, v.get()));
            }});
   return y;
+}
+}  // namespace
+
+Tensor rrelu(const Tensor& x, float lower, float upper, bool training) {
+  check_defined(x, "rrelu");
+  check_rrelu_bounds(lower, upper, "rrelu");
+  return rrelu_into(x, lower, upper, training, Tensor::empty(x.shape()));
+}
+
+Tensor& rrelu_(Tensor& x, float lower, float upper, bool training) {
+  check_rrelu_bounds(lower, upper, "rrelu_");
+  begin_inplace(x, "rrelu_");
+  rrelu_into(x, lower, upper, training, x);
+  return x;
 }
 
 namespace {

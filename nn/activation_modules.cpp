@@ -1,6 +1,6 @@
 // Constructors that check their options, and printing as PyTorch prints:
 // floats as Python shows them (1.0, 0.01), Softplus and Threshold as PyTorch's
-// defaults print (beta=1, threshold=20).
+// defaults print (beta=1, threshold=20), ", inplace=True" last when set.
 #include "nn/activation_modules.h"
 
 #include <charconv>
@@ -9,6 +9,7 @@
 #include "core/grad_mode.h"
 #include "core/ops.h"
 #include "core/random.h"
+#include "nn/activation_detail.h"
 
 namespace ember::nn {
 namespace {
@@ -27,20 +28,36 @@ std::string py_float(float v) {
   return s;
 }
 
+// PyTorch's modules end their options with ", inplace=True" only when it is set.
+std::string inplace_repr(bool inplace) { return inplace ? ", inplace=True" : ""; }
+
 }  // namespace
 
-LeakyReLU::LeakyReLU(float negative_slope) : negative_slope(negative_slope) {
+LeakyReLU::LeakyReLU(float negative_slope, bool inplace) : negative_slope(negative_slope), inplace(inplace) {
   check_not_nan(negative_slope, "LeakyReLU", "negative_slope");
 }
-std::string LeakyReLU::extra_repr() const { return "negative_slope=" + py_float(negative_slope); }
-ELU::ELU(float alpha) : alpha(alpha) { check_not_nan(alpha, "ELU", "alpha"); }
-std::string ELU::extra_repr() const { return "alpha=" + py_float(alpha); }
+std::string LeakyReLU::extra_repr() const {
+  return "negative_slope=" + py_float(negative_slope) + inplace_repr(inplace);
+}
+ELU::ELU(float alpha, bool inplace) : alpha(alpha), inplace(inplace) { check_not_nan(alpha, "ELU", "alpha"); }
+std::string ELU::extra_repr() const { return "alpha=" + py_float(alpha) + inplace_repr(inplace); }
 
-CELU::CELU(float alpha) : alpha(alpha) {
+CELU::CELU(float alpha, bool inplace) : alpha(alpha), inplace(inplace) {
   check_not_nan(alpha, "CELU", "alpha");
   if (alpha == 0) fail("CELU: alpha must not be 0 (the formula divides by it)");
 }
-std::string CELU::extra_repr() const { return "alpha=" + py_float(alpha); }
+std::string CELU::extra_repr() const { return "alpha=" + py_float(alpha) + inplace_repr(inplace); }
+
+Hardsigmoid::Hardsigmoid(float bias, float divisor, float min_value, float max_value, bool inplace)
+    : bias(bias), divisor(divisor), min_value(min_value), max_value(max_value), inplace(inplace) {
+  detail::check_hardsigmoid_options("Hardsigmoid", bias, divisor, min_value, max_value);
+}
+// PyTorch's Hardsigmoid has no options and prints "Hardsigmoid()", even in place.
+std::string Hardsigmoid::extra_repr() const {
+  if (bias == 3.0f && divisor == 6.0f && min_value == 0.0f && max_value == 1.0f) return "";
+  return "bias=" + py_float(bias) + ", divisor=" + py_float(divisor) + ", min_value=" + py_float(min_value) +
+         ", max_value=" + py_float(max_value) + inplace_repr(inplace);
+}
 
 GELU::GELU(std::string approximate) : approximate(std::move(approximate)) {
   if (this->approximate != "none" && this->approximate != "tanh")
@@ -55,12 +72,13 @@ std::string Softplus::extra_repr() const {
   return "beta=" + shortest(beta) + ", threshold=" + shortest(threshold);
 }
 
-Hardtanh::Hardtanh(float min_val, float max_val) : min_val(min_val), max_val(max_val) {
+Hardtanh::Hardtanh(float min_val, float max_val, bool inplace)
+    : min_val(min_val), max_val(max_val), inplace(inplace) {
   if (!(min_val <= max_val))
     fail("Hardtanh: min_val (", min_val, ") must not be greater than max_val (", max_val, ")");
 }
 std::string Hardtanh::extra_repr() const {
-  return "min_val=" + py_float(min_val) + ", max_val=" + py_float(max_val);
+  return "min_val=" + py_float(min_val) + ", max_val=" + py_float(max_val) + inplace_repr(inplace);
 }
 
 Hardshrink::Hardshrink(float lambd) : lambd(lambd) { check_not_nan(lambd, "Hardshrink", "lambd"); }
@@ -71,12 +89,13 @@ Softshrink::Softshrink(float lambd) : lambd(lambd) {
 }
 std::string Softshrink::extra_repr() const { return py_float(lambd); }
 
-Threshold::Threshold(float threshold, float value) : threshold(threshold), value(value) {
+Threshold::Threshold(float threshold, float value, bool inplace)
+    : threshold(threshold), value(value), inplace(inplace) {
   check_not_nan(threshold, "Threshold", "threshold");
   check_not_nan(value, "Threshold", "value");
 }
 std::string Threshold::extra_repr() const {
-  return "threshold=" + shortest(threshold) + ", value=" + shortest(value);
+  return "threshold=" + shortest(threshold) + ", value=" + shortest(value) + inplace_repr(inplace);
 }
 
 PReLU::PReLU(int64_t num_parameters, float init) : num_parameters(num_parameters) {
@@ -86,11 +105,13 @@ PReLU::PReLU(int64_t num_parameters, float init) : num_parameters(num_parameters
   weight = register_parameter("weight", full({num_parameters}, init));
 }
 
-RReLU::RReLU(float lower, float upper) : lower(lower), upper(upper) {
+RReLU::RReLU(float lower, float upper, bool inplace) : lower(lower), upper(upper), inplace(inplace) {
   if (!std::isfinite(lower) || !std::isfinite(upper) || lower > upper)
     fail("RReLU: lower (", lower, ") must be less than or equal to upper (", upper, "), both finite");
 }
-std::string RReLU::extra_repr() const { return "lower=" + shortest(lower) + ", upper=" + shortest(upper); }
+std::string RReLU::extra_repr() const {
+  return "lower=" + shortest(lower) + ", upper=" + shortest(upper) + inplace_repr(inplace);
+}
 
 Swish::Swish(float beta) {
   if (!std::isfinite(beta)) fail("Swish: beta must be finite, got ", beta);

@@ -6,6 +6,7 @@
 // uses their mean in eval() mode.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <string>
 
@@ -15,35 +16,68 @@
 
 namespace ember::nn {
 
+// With `inplace`, forward hands F::relu_ & co. a copy of the caller's handle
+// (`Tensor t = x`): the same values and place in the graph, overwritten.
+
 // Modules without options.
 class ReLU : public Module {
  public:
-  Tensor forward(const Tensor& x) override { return F::relu(x); }
+  explicit ReLU(bool inplace = false) : inplace(inplace) {}
+  Tensor forward(const Tensor& x) override {
+    Tensor t = x;
+    return inplace ? F::relu_(t) : F::relu(x);
+  }
   std::string name() const override { return "ReLU"; }
+  std::string extra_repr() const override { return inplace ? "inplace=True" : ""; }
+  bool inplace;
 };
 
 class ReLU6 : public Module {
  public:
-  Tensor forward(const Tensor& x) override { return F::relu6(x); }
+  explicit ReLU6(bool inplace = false) : inplace(inplace) {}
+  Tensor forward(const Tensor& x) override {
+    Tensor t = x;
+    return inplace ? F::relu6_(t) : F::relu6(x);
+  }
   std::string name() const override { return "ReLU6"; }
+  std::string extra_repr() const override { return inplace ? "inplace=True" : ""; }
+  bool inplace;
 };
 
 class SELU : public Module {
  public:
-  Tensor forward(const Tensor& x) override { return F::selu(x); }
+  explicit SELU(bool inplace = false) : inplace(inplace) {}
+  Tensor forward(const Tensor& x) override {
+    Tensor t = x;
+    return inplace ? F::selu_(t) : F::selu(x);
+  }
   std::string name() const override { return "SELU"; }
+  std::string extra_repr() const override { return inplace ? "inplace=True" : ""; }
+  bool inplace;
 };
 
 class SiLU : public Module {
  public:
-  Tensor forward(const Tensor& x) override { return F::silu(x); }
+  explicit SiLU(bool inplace = false) : inplace(inplace) {}
+  Tensor forward(const Tensor& x) override {
+    Tensor t = x;
+    return inplace ? F::silu_(t) : F::silu(x);
+  }
   std::string name() const override { return "SiLU"; }
+  std::string extra_repr() const override { return inplace ? "inplace=True" : ""; }
+  bool inplace;
 };
 
 class Mish : public Module {
  public:
-  Tensor forward(const Tensor& x) override { return F::mish(x); }
+  explicit Mish(bool inplace = false) : inplace(inplace) {}
+  Tensor forward(const Tensor& x) override {
+    Tensor t = x;
+    return inplace ? F::mish_(t) : F::mish(x);
+  }
   std::string name() const override { return "Mish"; }
+  std::string extra_repr() const override { return inplace ? "inplace=True" : ""; }
+  bool inplace;
 };
 
 class Sigmoid : public Module {
@@ -64,16 +98,42 @@ class LogSigmoid : public Module {
   std::string name() const override { return "LogSigmoid"; }
 };
 
+/// PyTorch prints Hardswish() whether in place or not; so does ember.
 class Hardswish : public Module {
  public:
-  Tensor forward(const Tensor& x) override { return F::hardswish(x); }
+  explicit Hardswish(bool inplace = false) : inplace(inplace) {}
+  Tensor forward(const Tensor& x) override {
+    Tensor t = x;
+    return inplace ? F::hardswish_(t) : F::hardswish(x);
+  }
   std::string name() const override { return "Hardswish"; }
+  bool inplace;
 };
 
+/// clamp((x + bias)/divisor, min_value, max_value). Hardsigmoid() is PyTorch's
+/// (3, 6, 0, 1) and prints as PyTorch prints it, "Hardsigmoid()" (in place or not);
+/// Hardsigmoid(1, 2) is the activation tutorial's HardSigmoid and prints its options.
+/// Hardsigmoid(true) is PyTorch's curve in place: a lone argument must be a bool
+/// (Hardsigmoid(0.5f) does not compile, rather than becoming inplace = true), and
+/// a bool cannot be the bias (Hardsigmoid(true, 2) does not compile).
 class Hardsigmoid : public Module {
  public:
-  Tensor forward(const Tensor& x) override { return F::hardsigmoid(x); }
+  Hardsigmoid() = default;
+  template <std::same_as<bool> Bool>
+  explicit Hardsigmoid(Bool inplace) : inplace(inplace) {}
+  Hardsigmoid(float bias, float divisor, float min_value = 0.0f, float max_value = 1.0f,
+              bool inplace = false);
+  template <std::same_as<bool> Bool, class... Rest>
+  Hardsigmoid(Bool, float, Rest...) = delete;
+  Tensor forward(const Tensor& x) override {
+    Tensor t = x;
+    return inplace ? F::hardsigmoid_(t, bias, divisor, min_value, max_value)
+                   : F::hardsigmoid(x, bias, divisor, min_value, max_value);
+  }
   std::string name() const override { return "Hardsigmoid"; }
+  std::string extra_repr() const override;
+  float bias = 3.0f, divisor = 6.0f, min_value = 0.0f, max_value = 1.0f;
+  bool inplace = false;
 };
 
 class Softsign : public Module {
@@ -90,29 +150,50 @@ class Tanhshrink : public Module {
 
 class LeakyReLU : public Module {
  public:
-  explicit LeakyReLU(float negative_slope = 0.01f);
-  Tensor forward(const Tensor& x) override { return F::leaky_relu(x, negative_slope); }
+  explicit LeakyReLU(float negative_slope = 0.01f, bool inplace = false);
+  /// LeakyReLU(true) would be a parameter of 1, not in place: write LeakyReLU(0.01f, true).
+  template <std::same_as<bool> Bool>
+  LeakyReLU(Bool) = delete;
+  Tensor forward(const Tensor& x) override {
+    Tensor t = x;
+    return inplace ? F::leaky_relu_(t, negative_slope) : F::leaky_relu(x, negative_slope);
+  }
   std::string name() const override { return "LeakyReLU"; }
   std::string extra_repr() const override;
   float negative_slope;
+  bool inplace;
 };
 
 class ELU : public Module {
  public:
-  explicit ELU(float alpha = 1.0f);
-  Tensor forward(const Tensor& x) override { return F::elu(x, alpha); }
+  explicit ELU(float alpha = 1.0f, bool inplace = false);
+  /// ELU(true) would be a parameter of 1, not in place: write ELU(1.0f, true).
+  template <std::same_as<bool> Bool>
+  ELU(Bool) = delete;
+  Tensor forward(const Tensor& x) override {
+    Tensor t = x;
+    return inplace ? F::elu_(t, alpha) : F::elu(x, alpha);
+  }
   std::string name() const override { return "ELU"; }
   std::string extra_repr() const override;
   float alpha;
+  bool inplace;
 };
 
 class CELU : public Module {
  public:
-  explicit CELU(float alpha = 1.0f);
-  Tensor forward(const Tensor& x) override { return F::celu(x, alpha); }
+  explicit CELU(float alpha = 1.0f, bool inplace = false);
+  /// CELU(true) would be a parameter of 1, not in place: write CELU(1.0f, true).
+  template <std::same_as<bool> Bool>
+  CELU(Bool) = delete;
+  Tensor forward(const Tensor& x) override {
+    Tensor t = x;
+    return inplace ? F::celu_(t, alpha) : F::celu(x, alpha);
+  }
   std::string name() const override { return "CELU"; }
   std::string extra_repr() const override;
   float alpha;
+  bool inplace;
 };
 
 class GELU : public Module {
@@ -135,11 +216,18 @@ class Softplus : public Module {
 
 class Hardtanh : public Module {
  public:
-  explicit Hardtanh(float min_val = -1.0f, float max_val = 1.0f);
-  Tensor forward(const Tensor& x) override { return F::hardtanh(x, min_val, max_val); }
+  explicit Hardtanh(float min_val = -1.0f, float max_val = 1.0f, bool inplace = false);
+  /// Hardtanh(true) would be a parameter of 1, not in place: write Hardtanh(-1.0f, 1.0f, true).
+  template <std::same_as<bool> Bool>
+  Hardtanh(Bool) = delete;
+  Tensor forward(const Tensor& x) override {
+    Tensor t = x;
+    return inplace ? F::hardtanh_(t, min_val, max_val) : F::hardtanh(x, min_val, max_val);
+  }
   std::string name() const override { return "Hardtanh"; }
   std::string extra_repr() const override;
   float min_val, max_val;
+  bool inplace;
 };
 
 class Hardshrink : public Module {
@@ -162,11 +250,15 @@ class Softshrink : public Module {
 
 class Threshold : public Module {
  public:
-  Threshold(float threshold, float value);
-  Tensor forward(const Tensor& x) override { return F::threshold(x, threshold, value); }
+  Threshold(float threshold, float value, bool inplace = false);
+  Tensor forward(const Tensor& x) override {
+    Tensor t = x;
+    return inplace ? F::threshold_(t, threshold, value) : F::threshold(x, threshold, value);
+  }
   std::string name() const override { return "Threshold"; }
   std::string extra_repr() const override;
   float threshold, value;
+  bool inplace;
 };
 
 /// Modules of one dim option: GLU(dim = -1), Softmax(dim), LogSoftmax(dim), Softmin(dim).
@@ -221,11 +313,18 @@ class PReLU : public Module {
 /// RReLU: random slopes from U(lower, upper) in training mode, their mean in eval mode.
 class RReLU : public Module {
  public:
-  explicit RReLU(float lower = 1.0f / 8, float upper = 1.0f / 3);
-  Tensor forward(const Tensor& x) override { return F::rrelu(x, lower, upper, is_training()); }
+  explicit RReLU(float lower = 1.0f / 8, float upper = 1.0f / 3, bool inplace = false);
+  /// RReLU(true) would be lower = 1: write RReLU(1.0f / 8, 1.0f / 3, true).
+  template <std::same_as<bool> Bool>
+  RReLU(Bool) = delete;
+  Tensor forward(const Tensor& x) override {
+    Tensor t = x;
+    return inplace ? F::rrelu_(t, lower, upper, is_training()) : F::rrelu(x, lower, upper, is_training());
+  }
   std::string name() const override { return "RReLU"; }
   std::string extra_repr() const override;
   float lower, upper;
+  bool inplace;
 };
 
 /// Swish: x·σ(βx) with β a learnable parameter (one value, initialised to `beta`).

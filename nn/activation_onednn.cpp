@@ -4,6 +4,7 @@
 // Halves that oneDNN computes with another convention than PyTorch — NaN in
 // relu/clip forwards, hardswish's gradient at ±3 — or that would take two
 // primitives (hardsigmoid) are OpenMP loops from core/kernels/activation_loops.h.
+#include <charconv>
 #include <cmath>
 #include <string>
 
@@ -24,19 +25,25 @@ using detail::derivative_by_formula;
 using detail::eltwise;
 using detail::eltwise_grad;
 using detail::eltwise_op;
+using detail::input_was_overwritten;
 using detail::piecewise_constant_product;
+using detail::same_tensor;
 using detail::unary_kernel;
 using kernels::Eltwise;
 
 }  // namespace
 
 // relu' = x > 0 ? 1 : 0 (0 at 0, PyTorch). The output is positive exactly
-// where the input is, so the backward reads y and x may be freed. Both halves
-// are loops: oneDNN's relu with alpha = 0 maps NaN to 0, and its backward is
-// 3x slower than a loop on one thread.
+// where the input is, so the backward reads y and x may be freed — or
+// overwritten: relu_ is the same code writing into x. Both halves are loops:
+// oneDNN's relu with alpha = 0 maps NaN to 0, and its backward is 3x slower
+// than a loop on one thread.
 namespace {
-Tensor relu_from_loops(NodeKind node, const Tensor& x) {
-  Tensor y = unary_kernel(x, kernels::relu_forward);
+constexpr const char* kReluRule = "y = max(x, 0): dx = g where x > 0, else 0";
+constexpr const char* kLeakyReluRule = "y = x or s*x: dx = g where x > 0, else s*g";
+
+Tensor relu_into(NodeKind node, const Tensor& x, Tensor y) {
+  kernels::relu_forward(x.data(), y.data(), x.numel());
   if (needs_grad(x))
     record(node, y, {x},
            Backward{
@@ -54,65 +61,109 @@ Tensor relu_from_loops(NodeKind node, const Tensor& x) {
 
 Tensor relu(const Tensor& x) {
   check_defined(x, "relu");
-  return relu_from_loops({"ReluBackward", "y = max(x, 0): dx = g where x > 0, else 0"}, x);
+  return relu_into({"ReluBackward", kReluRule}, x, Tensor::empty(x.shape()));
+}
+
+Tensor& relu_(Tensor& x) {
+  begin_inplace(x, "relu_");
+  relu_into({"ReluBackward", kReluRule}, x, x);
+  return x;
 }
 
 // leaky_relu' = x > 0 ? 1 : slope (slope at 0, PyTorch). The forward is
 // oneDNN's; the backward a loop that reads y when the slope is >= 0 (then
-// y > 0 iff x > 0), and x otherwise.
+// y > 0 iff x > 0), and x otherwise — which leaky_relu_ has overwritten: its
+// backward is then an error, as in PyTorch.
+namespace {
+Tensor leaky_relu_into(const Tensor& x, float negative_slope, Tensor y) {
+  if (negative_slope == 0)
+    return relu_into({"LeakyReluBackward", kLeakyReluRule}, x, y);  // keeps NaN (see relu)
+  kernels::eltwise_forward(Eltwise::relu, negative_slope, 0, x.data(), y.data(), x.numel());
+  if (!needs_grad(x)) return y;
+  if (negative_slope < 0 && same_tensor(x, y)) {
+    record({"LeakyReluBackward", kLeakyReluRule}, y, {x},
+           input_was_overwritten("LeakyReluBackward", detail::cat("leaky_relu_ ran with a negative slope (",
+                                                                  negative_slope, ")")));
+    return y;
+  }
+  record(
+      {"LeakyReluBackward", kLeakyReluRule}, y, {x},
+      Backward{.fast =
+                   [saved = negative_slope > 0 ? y.detach() : x.detach(), negative_slope](const Tensor& g) {
+                     return grads(backward_kernel(
+                         saved, g, [&](const float* v, const float* dy, float* dx, int64_t n) {
+                           kernels::leaky_relu_backward(v, dy, dx, n, negative_slope);
+                         }));
+                   },
+               .differentiable =
+                   [saved = negative_slope > 0 ? SavedTensor::output(y) : SavedTensor(x),
+                    negative_slope](const Tensor& g) {
+                     Tensor s = saved.get();
+                     return grads(piecewise_constant_product(
+                         g, where(s > 0.0f, 1.0f, full(s.shape(), negative_slope)), s));
+                   }},
+      {negative_slope > 0 ? y : x});
+  return y;
+}
+}  // namespace
+
 Tensor leaky_relu(const Tensor& x, float negative_slope) {
   check_defined(x, "leaky_relu");
   check_not_nan(negative_slope, "leaky_relu", "negative_slope");
-  if (negative_slope == 0)
-    return relu_from_loops({"LeakyReluBackward", "y = x or s*x: dx = g where x > 0, else s*g"},
-                           x);  // keeps NaN (see relu)
-  Tensor y = eltwise(x, Eltwise::relu, negative_slope);
-  if (needs_grad(x))
-    record(
-        {"LeakyReluBackward", "y = x or s*x: dx = g where x > 0, else s*g"}, y, {x},
-        Backward{.fast =
-                     [saved = negative_slope > 0 ? y.detach() : x.detach(), negative_slope](const Tensor& g) {
-                       return grads(backward_kernel(
-                           saved, g, [&](const float* v, const float* dy, float* dx, int64_t n) {
-                             kernels::leaky_relu_backward(v, dy, dx, n, negative_slope);
-                           }));
-                     },
-                 .differentiable =
-                     [saved = negative_slope > 0 ? SavedTensor::output(y) : SavedTensor(x),
-                      negative_slope](const Tensor& g) {
-                       Tensor s = saved.get();
-                       return grads(piecewise_constant_product(
-                           g, where(s > 0.0f, 1.0f, full(s.shape(), negative_slope)), s));
-                     }},
-        {negative_slope > 0 ? y : x});
-  return y;
+  return leaky_relu_into(x, negative_slope, Tensor::empty(x.shape()));
+}
+
+Tensor& leaky_relu_(Tensor& x, float negative_slope) {
+  check_not_nan(negative_slope, "leaky_relu_", "negative_slope");
+  begin_inplace(x, "leaky_relu_");
+  leaky_relu_into(x, negative_slope, x);
+  return x;
 }
 
 // Both halves are loops: oneDNN's clip_v2 maps NaN to a bound, and its
 // backward is slower than a loop. dy passes only inside the open interval
-// (min, max) — PyTorch's convention, so relu6'(0) = relu6'(6) = 0.
-Tensor hardtanh(const Tensor& x, float min_val, float max_val) {
-  check_defined(x, "hardtanh");
+// (min, max) — PyTorch's convention, so relu6'(0) = relu6'(6) = 0. The output
+// is strictly inside exactly where the input is, so hardtanh_ reads its output.
+namespace {
+void check_hardtanh_bounds(float min_val, float max_val, const char* op) {
   if (!(min_val <= max_val))
-    fail("hardtanh: min_val (", min_val, ") must not be greater than max_val (", max_val, ")");
-  Tensor y = unary_kernel(
-      x, [&](const float* s, float* d, int64_t n) { kernels::hardtanh_forward(s, d, n, min_val, max_val); });
+    fail(op, ": min_val (", min_val, ") must not be greater than max_val (", max_val, ")");
+}
+
+Tensor hardtanh_into(const Tensor& x, float min_val, float max_val, Tensor y) {
+  kernels::hardtanh_forward(x.data(), y.data(), x.numel(), min_val, max_val);
+  const bool in_place = same_tensor(x, y);
   if (needs_grad(x))
     record({"HardtanhBackward", "y = clamp(x, lo, hi): dx = g strictly inside (lo, hi), else 0"}, y, {x},
            Backward{.fast =
-                        [x = x.detach(), min_val, max_val](const Tensor& g) {
+                        [v = x.detach(), min_val, max_val](const Tensor& g) {
                           return grads(backward_kernel(
-                              x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
+                              v, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
                                 kernels::hardtanh_backward(s, dy, dx, n, min_val, max_val);
                               }));
                         },
                     .differentiable =
-                        [x = SavedTensor(x), min_val, max_val](const Tensor& g) {
-                          Tensor v = x.get();
-                          return grads(piecewise_constant_product(g, (v > min_val) * (v < max_val), v));
+                        [v = in_place ? SavedTensor::output(y) : SavedTensor(x), min_val,
+                         max_val](const Tensor& g) {
+                          Tensor t = v.get();
+                          return grads(piecewise_constant_product(g, (t > min_val) * (t < max_val), t));
                         }},
            {x});
   return y;
+}
+}  // namespace
+
+Tensor hardtanh(const Tensor& x, float min_val, float max_val) {
+  check_defined(x, "hardtanh");
+  check_hardtanh_bounds(min_val, max_val, "hardtanh");
+  return hardtanh_into(x, min_val, max_val, Tensor::empty(x.shape()));
+}
+
+Tensor& hardtanh_(Tensor& x, float min_val, float max_val) {
+  check_hardtanh_bounds(min_val, max_val, "hardtanh_");
+  begin_inplace(x, "hardtanh_");
+  hardtanh_into(x, min_val, max_val, x);
+  return x;
 }
 
 Tensor relu6(const Tensor& x) {
@@ -120,34 +171,85 @@ Tensor relu6(const Tensor& x) {
   return hardtanh(x, 0.0f, 6.0f);
 }
 
+Tensor& relu6_(Tensor& x) {
+  begin_inplace(x, "relu6_");
+  hardtanh_into(x, 0.0f, 6.0f, x);
+  return x;
+}
+
 // elu' = x > 0 ? 1 : α·eˣ = y + α (α at 0, PyTorch). With α >= 0 the sign of
-// y is the sign of x, so the backward reads y (eltwise_elu_use_dst_for_bwd).
-Tensor elu(const Tensor& x, float alpha) {
-  check_defined(x, "elu");
-  check_not_nan(alpha, "elu", "alpha");
+// y is the sign of x, so the backward reads y (eltwise_elu_use_dst_for_bwd),
+// and elu_ writes over x. With α < 0 it reads x, which elu_ cannot keep.
+namespace {
+constexpr const char* kEluRule = "y = x or a(e^x - 1): dx = g where x > 0, else g * (y + a)";
+
+Tensor elu_into(const Tensor& x, float alpha, Tensor y) {
   if (alpha >= 0)
     return eltwise_op(
-        {"EluBackward", "y = x or a(e^x - 1): dx = g where x > 0, else g * (y + a)"}, x, Eltwise::elu_use_dst,
-        [alpha](const Tensor& y) { return where(y > 0.0f, 1.0f, y + alpha); }, alpha);
+        {"EluBackward", kEluRule}, x, Eltwise::elu_use_dst,
+        [alpha](const Tensor& out) { return where(out > 0.0f, 1.0f, out + alpha); }, alpha, 0, y);
+  if (same_tensor(x, y)) {
+    kernels::eltwise_forward(Eltwise::elu, alpha, 0, x.data(), y.data(), x.numel());
+    if (needs_grad(x))
+      record(
+          {"EluBackward", kEluRule}, y, {x},
+          input_was_overwritten("EluBackward", detail::cat("elu_ ran with a negative alpha (", alpha, ")")));
+    return y;
+  }
   return eltwise_op(
-      {"EluBackward", "y = x or a(e^x - 1): dx = g where x > 0, else g * (y + a)"}, x, Eltwise::elu,
+      {"EluBackward", kEluRule}, x, Eltwise::elu,
       [alpha](const Tensor& v) {
         return derivative_by_formula(v, [alpha](const Tensor& t) { return reference::elu(t, alpha); });
       },
-      alpha);
+      alpha, 0, y);
+}
+
+// The node of selu_ and celu_ (elu_ with α >= 0 has oneDNN's): PyTorch's
+// elu_backward on the result — f′ = input_scale·(y + scale·α) where y <= 0,
+// scale elsewhere; right for α >= 0, where y <= 0 exactly where x <= 0.
+void record_elu_from_output(NodeKind kind, Tensor& y, float alpha, float scale, float input_scale) {
+  record(kind, y, {y},
+         Backward{.fast =
+                      [v = y.detach(), alpha, scale, input_scale](const Tensor& g) {
+                        return grads(
+                            backward_kernel(v, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
+                              kernels::elu_backward_from_output(s, dy, dx, n, alpha, scale, input_scale);
+                            }));
+                      },
+                  .differentiable =
+                      [v = SavedTensor::output(y), alpha, scale, input_scale](const Tensor& g) {
+                        Tensor out = v.get();
+                        return grads(g * where(out > 0.0f, scale, (out + scale * alpha) * input_scale));
+                      }},
+         {y});
+}
+}  // namespace
+
+Tensor elu(const Tensor& x, float alpha) {
+  check_defined(x, "elu");
+  check_not_nan(alpha, "elu", "alpha");
+  return elu_into(x, alpha, Tensor::empty(x.shape()));
+}
+
+Tensor& elu_(Tensor& x, float alpha) {
+  check_not_nan(alpha, "elu_", "alpha");
+  begin_inplace(x, "elu_");
+  elu_into(x, alpha, x);
+  return x;
 }
 
 // selu = λ·elu(x, α) with the constants of Klambauer et al. 2017;
 // selu' = λ·elu'(x) (λα at 0). Two primitives: elu, then linear (·λ) in place.
 constexpr float kSeluAlpha = 1.6732632423543772848170429916717f;
 constexpr float kSeluScale = 1.0507009873554804934193349852946f;
+constexpr const char* kSeluRule = "y = l * elu(x, a): dx = l * elu'(x) * g";
 
 Tensor selu(const Tensor& x) {
   check_defined(x, "selu");
   Tensor y = eltwise(x, Eltwise::elu, kSeluAlpha);
   kernels::eltwise_forward(Eltwise::linear, kSeluScale, 0, y.data(), y.data(), y.numel());
   if (needs_grad(x))
-    record({"SeluBackward", "y = l * elu(x, a): dx = l * elu'(x) * g"}, y, {x},
+    record({"SeluBackward", kSeluRule}, y, {x},
            Backward{.fast =
                         [x = x.detach()](const Tensor& g) {
                           Tensor dx = eltwise_grad(x, g, Eltwise::elu, kSeluAlpha);
@@ -161,18 +263,39 @@ Tensor selu(const Tensor& x) {
   return y;
 }
 
+Tensor& selu_(Tensor& x) {
+  begin_inplace(x, "selu_");
+  kernels::eltwise_forward(Eltwise::elu, kSeluAlpha, 0, x.data(), x.data(), x.numel());
+  kernels::eltwise_forward(Eltwise::linear, kSeluScale, 0, x.data(), x.data(), x.numel());
+  if (needs_grad(x)) record_elu_from_output({"SeluBackward", kSeluRule}, x, kSeluAlpha, kSeluScale, 1.0f);
+  return x;
+}
+
 // celu(x, α) = α·elu(x/α, 1); celu' = elu'(x/α, 1) (1 at 0, PyTorch): the α
 // and the 1/α of the chain rule cancel. Forward: linear (·1/α), elu, linear (·α).
+namespace {
+constexpr const char* kCeluRule = "y = x or a(e^(x/a) - 1): dx = g where x > 0, else g * e^(x/a)";
+
+void check_celu_alpha(float alpha, const char* op) {
+  check_not_nan(alpha, op, "alpha");
+  if (alpha == 0) fail(op, ": alpha must not be 0 (the formula divides by it)");
+}
+
+void celu_forward(const float* x, float* y, int64_t n, float alpha) {
+  kernels::eltwise_forward(Eltwise::linear, 1.0f / alpha, 0, x, y, n);
+  kernels::eltwise_forward(Eltwise::elu, 1.0f, 0, y, y, n);
+  kernels::eltwise_forward(Eltwise::linear, alpha, 0, y, y, n);
+}
+}  // namespace
+
 Tensor celu(const Tensor& x, float alpha) {
   check_defined(x, "celu");
-  check_not_nan(alpha, "celu", "alpha");
-  if (alpha == 0) fail("celu: alpha must not be 0 (the formula divides by it)");
-  Tensor y = eltwise(x, Eltwise::linear, 1.0f / alpha);
-  kernels::eltwise_forward(Eltwise::elu, 1.0f, 0, y.data(), y.data(), y.numel());
-  kernels::eltwise_forward(Eltwise::linear, alpha, 0, y.data(), y.data(), y.numel());
+  check_celu_alpha(alpha, "celu");
+  Tensor y = Tensor::empty(x.shape());
+  celu_forward(x.data(), y.data(), y.numel(), alpha);
   if (needs_grad(x))
     record(
-        {"CeluBackward", "y = x or a(e^(x/a) - 1): dx = g where x > 0, else g * e^(x/a)"}, y, {x},
+        {"CeluBackward", kCeluRule}, y, {x},
         Backward{.fast =
                      [x = x.detach(), alpha](const Tensor& g) {
                        Tensor scaled = eltwise(x, Eltwise::linear, 1.0f / alpha);
@@ -182,6 +305,21 @@ Tensor celu(const Tensor& x, float alpha) {
                      {x}, [alpha](const std::vector<Tensor>& in) { return reference::celu(in[0], alpha); })},
         {x});
   return y;
+}
+
+// celu_ reads its output: celu' = (y + α)/α where y <= 0 (α > 0).
+Tensor& celu_(Tensor& x, float alpha) {
+  check_celu_alpha(alpha, "celu_");
+  begin_inplace(x, "celu_");
+  celu_forward(x.data(), x.data(), x.numel(), alpha);
+  if (!needs_grad(x)) return x;
+  if (alpha > 0)
+    record_elu_from_output({"CeluBackward", kCeluRule}, x, alpha, 1.0f, 1.0f / alpha);
+  else
+    record(
+        {"CeluBackward", kCeluRule}, x, {x},
+        input_was_overwritten("CeluBackward", detail::cat("celu_ ran with a negative alpha (", alpha, ")")));
+  return x;
 }
 
 Tensor logsigmoid(const Tensor& x) {
@@ -246,13 +384,57 @@ Tensor hardswish(const Tensor& x) {
   return y;
 }
 
-// hardsigmoid = relu6(x + 3)/6, one loop pass (oneDNN 2.6 would need two
-// primitives, linear then clip_v2); hardsigmoid' = 1/6 inside (−3, 3), else 0.
-Tensor hardsigmoid(const Tensor& x) {
-  check_defined(x, "hardsigmoid");
-  Tensor y = unary_kernel(x, kernels::hardsigmoid_forward);
-  if (needs_grad(x))
-    record({"HardsigmoidBackward", "y = relu6(x + 3) / 6: dx = g / 6 on (-3, 3), else 0"}, y, {x},
+// silu_, mish_ and hardswish_: their derivative is not a function of the
+// output (none is monotone), so, as PyTorch does, the node keeps a copy of the input.
+Tensor& silu_(Tensor& x) {
+  return detail::inplace_through_copy(x, "silu_", [](const Tensor& t) { return silu(t); });
+}
+Tensor& mish_(Tensor& x) {
+  return detail::inplace_through_copy(x, "mish_", [](const Tensor& t) { return mish(t); });
+}
+Tensor& hardswish_(Tensor& x) {
+  return detail::inplace_through_copy(x, "hardswish_", [](const Tensor& t) { return hardswish(t); });
+}
+
+// hardsigmoid = clamp((x + b)/d, lo, hi): PyTorch's relu6(x + 3)/6 with the
+// defaults (3, 6, 0, 1), the activation tutorial's HardSigmoid with (1, 2).
+// hardsigmoid' = 1/d strictly between the bounds, 0 at them and outside — PyTorch's
+// hardsigmoid'(±3) = 0 (torch.clamp's gradient would pass at the bounds).
+// The default is one loop pass (oneDNN 2.6 would need two primitives, linear
+// then clip_v2) whose backward reads x: −3 < x < 3. Other parameters, and
+// hardsigmoid_, read the output: lo < y < hi exactly where lo < (x + b)/d < hi,
+// so the input may be freed or overwritten. (The default's x-mask and the
+// y-mask differ only at the largest float below 3, where x + 3 rounds to 6.)
+namespace {
+constexpr const char* kHardsigmoidRule = "y = relu6(x + 3) / 6: dx = g / 6 on (-3, 3), else 0";
+
+bool is_default_hardsigmoid(float bias, float divisor, float min_value, float max_value) {
+  return bias == 3.0f && divisor == 6.0f && min_value == 0.0f && max_value == 1.0f;
+}
+
+std::string shortest(float v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, end);
+}
+
+// The rule with the parameters in it: the text lives in the node (NodeKind's owned_rule).
+NodeKind hardsigmoid_kind(float bias, float divisor, float min_value, float max_value) {
+  std::string b = shortest(bias), d = shortest(divisor), lo = shortest(min_value), hi = shortest(max_value);
+  return {"HardsigmoidBackward", "y = clamp((x + " + b + ") / " + d + ", " + lo + ", " + hi + "): dx = g / " +
+                                     d + " where " + lo + " < y < " + hi + ", else 0"};
+}
+
+Tensor hardsigmoid_into(const Tensor& x, float bias, float divisor, float min_value, float max_value,
+                        Tensor y) {
+  const bool by_default = is_default_hardsigmoid(bias, divisor, min_value, max_value);
+  if (by_default)
+    kernels::hardsigmoid_forward(x.data(), y.data(), x.numel());
+  else
+    kernels::hardsigmoid_forward(x.data(), y.data(), x.numel(), bias, divisor, min_value, max_value);
+  if (!needs_grad(x)) return y;
+  if (by_default && !same_tensor(x, y)) {
+    record({"HardsigmoidBackward", kHardsigmoidRule}, y, {x},
            Backward{.fast =
                         [x = x.detach()](const Tensor& g) {
                           return grads(backward_kernel(x, g, kernels::hardsigmoid_backward));
@@ -263,7 +445,41 @@ Tensor hardsigmoid(const Tensor& x) {
                           return grads(piecewise_constant_product(g, (v > -3.0f) * (v < 3.0f) / 6.0f, v));
                         }},
            {x});
+    return y;
+  }
+  record(by_default ? NodeKind{"HardsigmoidBackward", kHardsigmoidRule}
+                    : hardsigmoid_kind(bias, divisor, min_value, max_value),
+         y, {x},
+         Backward{.fast =
+                      [y = y.detach(), divisor, min_value, max_value](const Tensor& g) {
+                        return grads(
+                            backward_kernel(y, g, [&](const float* v, const float* dy, float* dx, int64_t n) {
+                              kernels::hardsigmoid_backward_from_output(v, dy, dx, n, divisor, min_value,
+                                                                        max_value);
+                            }));
+                      },
+                  .differentiable =
+                      [y = SavedTensor::output(y), divisor, min_value, max_value](const Tensor& g) {
+                        Tensor out = y.get();
+                        return grads(piecewise_constant_product(
+                            g, (out > min_value) * (out < max_value) / divisor, out));
+                      }},
+         {y});
   return y;
+}
+}  // namespace
+
+Tensor hardsigmoid(const Tensor& x, float bias, float divisor, float min_value, float max_value) {
+  check_defined(x, "hardsigmoid");
+  detail::check_hardsigmoid_options("hardsigmoid", bias, divisor, min_value, max_value);
+  return hardsigmoid_into(x, bias, divisor, min_value, max_value, Tensor::empty(x.shape()));
+}
+
+Tensor& hardsigmoid_(Tensor& x, float bias, float divisor, float min_value, float max_value) {
+  detail::check_hardsigmoid_options("hardsigmoid_", bias, divisor, min_value, max_value);
+  begin_inplace(x, "hardsigmoid_");
+  hardsigmoid_into(x, bias, divisor, min_value, max_value, x);
+  return x;
 }
 
 // gelu (erf): x·Φ(x), gelu' = Φ(x) + x·φ(x). gelu (tanh): Hendrycks & Gimpel's

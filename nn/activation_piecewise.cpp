@@ -62,28 +62,52 @@ Tensor softshrink(const Tensor& x, float lambd) {
 }
 
 // threshold = x <= t ? value : x; the gradient is 0 wherever x was replaced.
-Tensor threshold(const Tensor& x, float threshold, float value) {
-  check_defined(x, "threshold");
-  check_not_nan(threshold, "threshold", "threshold");
-  check_not_nan(value, "threshold", "value");
-  Tensor y = unary_kernel(
-      x, [&](const float* s, float* d, int64_t n) { kernels::threshold_forward(s, d, n, threshold, value); });
+// With value <= t the output is above t exactly where the input is, so
+// threshold_ reads its output; with value > t it keeps a copy of the input, as
+// PyTorch does.
+namespace {
+void check_threshold_options(float threshold, float value, const char* op) {
+  check_not_nan(threshold, op, "threshold");
+  check_not_nan(value, op, "value");
+}
+
+Tensor threshold_into(const Tensor& x, float threshold, float value, Tensor y) {
+  kernels::threshold_forward(x.data(), y.data(), x.numel(), threshold, value);
+  const bool in_place = detail::same_tensor(x, y);
   if (needs_grad(x))
     record({"ThresholdBackward", "y = x where x > th, else value: dx = g where x > th"}, y, {x},
            Backward{.fast =
-                        [x = x.detach(), threshold](const Tensor& g) {
+                        [v = x.detach(), threshold](const Tensor& g) {
                           return grads(backward_kernel(
-                              x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
+                              v, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
                                 kernels::threshold_backward(s, dy, dx, n, threshold);
                               }));
                         },
                     .differentiable =
-                        [x = SavedTensor(x), threshold](const Tensor& g) {
-                          Tensor v = x.get();
-                          return grads(detail::piecewise_constant_product(g, v > threshold, v));
+                        [v = in_place ? SavedTensor::output(y) : SavedTensor(x), threshold](const Tensor& g) {
+                          Tensor t = v.get();
+                          return grads(detail::piecewise_constant_product(g, t > threshold, t));
                         }},
            {x});
   return y;
+}
+}  // namespace
+
+Tensor threshold(const Tensor& x, float threshold, float value) {
+  check_defined(x, "threshold");
+  check_threshold_options(threshold, value, "threshold");
+  return threshold_into(x, threshold, value, Tensor::empty(x.shape()));
+}
+
+Tensor& threshold_(Tensor& x, float threshold, float value) {
+  check_threshold_options(threshold, value, "threshold_");
+  if (value > threshold)
+    return detail::inplace_through_copy(x, "threshold_", [=](const Tensor& t) {
+      return threshold_into(t, threshold, value, Tensor::empty(t.shape()));
+    });
+  begin_inplace(x, "threshold_");
+  threshold_into(x, threshold, value, x);
+  return x;
 }
 
 // softsign = x/(1 + |x|); softsign' = 1/(1 + |x|)² (smooth: 1 at 0).

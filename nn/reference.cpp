@@ -63,8 +63,14 @@ Tensor mish(const Tensor& x) { return x * ember::tanh(stable_softplus(x)); }
 // (the where picks the x branch).
 Tensor hardswish(const Tensor& x) { return where(x >= 3.0f, x, x * clamp(x + 3.0f, 0.0f, 6.0f) / 6.0f); }
 
-// hardsigmoid = hardtanh(x + 3, 0, 6)/6; derivative 1/6 inside (−3, 3), 0 at ±3 and outside.
-Tensor hardsigmoid(const Tensor& x) { return hardtanh(x + 3.0f, 0.0f, 6.0f) / 6.0f; }
+// hardsigmoid = hardtanh((x + b)/d, lo, hi), PyTorch's with (3, 6, 0, 1); derivative 1/d strictly
+// between the bounds, 0 at them and outside (hardtanh's convention: 1/6 on (−3, 3), 0 at ±3).
+Tensor hardsigmoid(const Tensor& x, float bias, float divisor, float min_value, float max_value) {
+  check_not_nan(bias, "reference::hardsigmoid", "bias");
+  if (divisor == 0 || std::isnan(divisor))
+    fail("reference::hardsigmoid: divisor must be nonzero and not NaN, got ", divisor);
+  return hardtanh((x + bias) / divisor, min_value, max_value);
+}
 
 // softsign = x/(1 + |x|); derivative 1/(1 + |x|)² (|x|' = 0 at 0 does not matter: the terms cancel).
 Tensor softsign(const Tensor& x) { return x / (1.0f + abs(x)); }

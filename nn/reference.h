@@ -32,7 +32,8 @@ Tensor selu(const Tensor& x);
 Tensor silu(const Tensor& x);
 Tensor mish(const Tensor& x);
 Tensor hardswish(const Tensor& x);
-Tensor hardsigmoid(const Tensor& x);
+Tensor hardsigmoid(const Tensor& x, float bias = 3.0f, float divisor = 6.0f, float min_value = 0.0f,
+                   float max_value = 1.0f);
 Tensor softsign(const Tensor& x);
 Tensor tanhshrink(const Tensor& x);
 Tensor leaky_relu(const Tensor& x, float negative_slope = 0.01f);

@@ -39,6 +39,29 @@ SWEEP = list(np.linspace(-150, 150, 301))
 RANDOM = list(rng.normal(0, 3, 40))
 POINTWISE_X = np.array(EDGES + SWEEP + RANDOM, dtype=np.float32)
 
+def tutorial_hardsigmoid(x, bias, divisor, lo, hi):
+    """The activation tutorial's HardSigmoid, clamp((x + bias) / divisor, lo, hi) — PyTorch 1.13's
+    hardsigmoid has no parameters, so the values come from torch.clamp. Its gradient keeps
+    hardsigmoid's convention for every parameter set (0 at the bounds: hardsigmoid'(+-3) = 0), where
+    torch.clamp's would pass at them: t where strictly inside, a detached clamp elsewhere."""
+    t = (x + bias) / divisor
+    return torch.where((t > lo) & (t < hi), t, torch.clamp(t, lo, hi).detach())
+
+
+def check_tutorial_hardsigmoid():
+    """Values are torch.clamp's; with (3, 6, 0, 1) values and gradients are F.hardsigmoid's."""
+    x = torch.tensor(POINTWISE_X, dtype=torch.float64, requires_grad=True)
+    for params in ([1.0, 2.0, 0.0, 1.0], [0.5, -4.0, -1.0, 2.0]):
+        y = tutorial_hardsigmoid(x, *params)
+        assert torch.equal(y, torch.clamp((x + params[0]) / params[1], params[2], params[3]))
+    a = x.detach().clone().requires_grad_()
+    b = x.detach().clone().requires_grad_()
+    ya, yb = tutorial_hardsigmoid(a, 3.0, 6.0, 0.0, 1.0), F.hardsigmoid(b)
+    ya.sum().backward()
+    yb.sum().backward()
+    assert torch.allclose(ya, yb, rtol=0, atol=1e-15) and torch.allclose(a.grad, b.grad, rtol=0, atol=1e-8)  # PyTorch: 1/6 as a float
+
+
 ELEMENTWISE = [
     ("sigmoid", [], torch.sigmoid),
     ("tanh", [], torch.tanh),
@@ -50,6 +73,9 @@ ELEMENTWISE = [
     ("mish", [], F.mish),
     ("hardswish", [], F.hardswish),
     ("hardsigmoid", [], F.hardsigmoid),
+    ("hardsigmoid_tutorial", [1.0, 2.0, 0.0, 1.0], tutorial_hardsigmoid),
+    ("hardsigmoid_tutorial", [0.5, -4.0, -1.0, 2.0], tutorial_hardsigmoid),
+    ("hardsigmoid_tutorial", [3.0, 6.0, 0.0, 1.0], tutorial_hardsigmoid),
     ("softsign", [], F.softsign),
     ("tanhshrink", [], F.tanhshrink),
     ("leaky_relu", [0.01], lambda x, s: F.leaky_relu(x, s)),
@@ -140,6 +166,7 @@ def case(op, params, shape, x32, fn, upstream=None, extra=None, dim=None):
 
 
 def main():
+    check_tutorial_hardsigmoid()
     cases = []
     for op, params, fn in ELEMENTWISE:
         cases.append(case(op, params, POINTWISE_X.shape, POINTWISE_X, fn))

@@ -47,6 +47,8 @@ Tensor apply(const json& c, const Tensor& x, const Tensor& weight) {
           {"mish", [](auto& t, auto&) { return F::mish(t); }},
           {"hardswish", [](auto& t, auto&) { return F::hardswish(t); }},
           {"hardsigmoid", [](auto& t, auto&) { return F::hardsigmoid(t); }},
+          {"hardsigmoid_tutorial",
+           [](auto& t, auto& q) { return F::hardsigmoid(t, q[0], q[1], q[2], q[3]); }},
           {"softsign", [](auto& t, auto&) { return F::softsign(t); }},
           {"tanhshrink", [](auto& t, auto&) { return F::tanhshrink(t); }},
           {"leaky_relu", [](auto& t, auto& q) { return F::leaky_relu(t, q[0]); }},
@@ -141,6 +143,8 @@ TEST(ActivationFixtures, ReferencesMatchPyTorch) {
     if (op == "mish") f = [](auto& t, auto&) { return R::mish(t); };
     if (op == "hardswish") f = [](auto& t, auto&) { return R::hardswish(t); };
     if (op == "hardsigmoid") f = [](auto& t, auto&) { return R::hardsigmoid(t); };
+    if (op == "hardsigmoid_tutorial")
+      f = [p](auto& t, auto&) { return R::hardsigmoid(t, p[0], p[1], p[2], p[3]); };
     if (op == "softsign") f = [](auto& t, auto&) { return R::softsign(t); };
     if (op == "tanhshrink") f = [](auto& t, auto&) { return R::tanhshrink(t); };
     if (op == "leaky_relu") f = [p](auto& t, auto&) { return R::leaky_relu(t, p[0]); };

@@ -226,6 +226,7 @@ const std::vector<Unary>& activations() {
       {"mish", [](const Tensor& x) { return F::mish(x); }},
       {"hardswish", [](const Tensor& x) { return F::hardswish(x); }},
       {"hardsigmoid", [](const Tensor& x) { return F::hardsigmoid(x) * x; }},
+      {"hardsigmoid(1, 2)", [](const Tensor& x) { return F::hardsigmoid(x, 1, 2) * x; }},
       {"gelu", [](const Tensor& x) { return F::gelu(x); }},
       {"gelu(tanh)", [](const Tensor& x) { return F::gelu(x, "tanh"); }},
       {"softplus", [](const Tensor& x) { return F::softplus(x, 2.0f, 3.0f); }},

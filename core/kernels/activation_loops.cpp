@@ -87,6 +87,26 @@ void hardsigmoid_backward(const float* x, const float* dy, float* dx, int64_t n)
   map_binary(x, dy, dx, n, [](float v, float g) { return v > -3.0f && v < 3.0f ? g / 6.0f : 0.0f; });
 }
 
+void hardsigmoid_forward(const float* x, float* y, int64_t n, float bias, float divisor, float lo, float hi) {
+  map_unary(x, y, n, [=](float v) {
+    float t = (v + bias) / divisor;
+    t = t < lo ? lo : t;
+    return t > hi ? hi : t;
+  });
+}
+
+void hardsigmoid_backward_from_output(const float* y, const float* dy, float* dx, int64_t n, float divisor,
+                                      float lo, float hi) {
+  map_binary(y, dy, dx, n, [=](float v, float g) { return lo < v && v < hi ? g / divisor : 0.0f; });
+}
+
+void elu_backward_from_output(const float* y, const float* dy, float* dx, int64_t n, float alpha, float scale,
+                              float input_scale) {
+  const float neg = scale * alpha;
+  map_binary(y, dy, dx, n,
+             [=](float v, float g) { return v <= 0.0f ? g * input_scale * (v + neg) : g * scale; });
+}
+
 void hardswish_backward(const float* x, const float* dy, float* dx, int64_t n) {
   map_binary(x, dy, dx, n, [](float v, float g) {
     if (std::isnan(v)) return v;

@@ -29,6 +29,18 @@ void hardtanh_backward(const float* x, const float* dy, float* dx, int64_t n, fl
 void hardsigmoid_forward(const float* x, float* y, int64_t n);
 /// dx = −3 < x < 3 ? dy/6 : 0.
 void hardsigmoid_backward(const float* x, const float* dy, float* dx, int64_t n);
+/// The tutorial's parametrised form: y = clamp((x + bias)/divisor, lo, hi) — the default
+/// (3, 6, 0, 1) takes the loop above. NaN stays NaN.
+void hardsigmoid_forward(const float* x, float* y, int64_t n, float bias, float divisor, float lo, float hi);
+/// dx = lo < y < hi ? dy/divisor : 0, from the output: y is strictly inside (lo, hi)
+/// exactly where (x + bias)/divisor is, so the input may be gone (0 at the kinks, as above).
+void hardsigmoid_backward_from_output(const float* y, const float* dy, float* dx, int64_t n, float divisor,
+                                      float lo, float hi);
+/// PyTorch's elu_backward from the result (its in-place elu_, celu_, selu_):
+/// dx = y <= 0 ? dy·input_scale·(y + scale·alpha) : dy·scale. Right only for alpha >= 0,
+/// where y <= 0 exactly where x <= 0.
+void elu_backward_from_output(const float* y, const float* dy, float* dx, int64_t n, float alpha, float scale,
+                              float input_scale);
 /// dx = dy·(x < −3 ? 0 : x < 3 ? x/3 + 1/2 : 1): −1/2 at −3 and 1 at 3, what
 /// PyTorch 1.13's vectorised CPU kernel returns (its scalar tail loop, used for
 /// the last few elements only, returns 3/2 at 3); oneDNN 2.6 gives 0 and 1.
