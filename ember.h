@@ -33,6 +33,7 @@
 #include "nn/init.h"
 #include "nn/linear.h"
 #include "nn/loss.h"
+#include "nn/normalization.h"
 #include "nn/reference.h"
 #include "nn/serialize.h"
 #include "optim/adagrad.h"

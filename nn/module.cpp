@@ -41,6 +41,20 @@ std::vector<std::pair<std::string, Tensor>> Module::named_buffers() const {
   return out;
 }
 
+std::vector<std::string> Module::int64_buffer_names() const {
+  // The same walk as collect(), with a stack of (module, prefix): names as named_buffers() gives them.
+  std::vector<std::string> out;
+  std::vector<std::pair<const Module*, std::string>> stack{{this, ""}};
+  while (!stack.empty()) {
+    auto [m, prefix] = stack.back();
+    stack.pop_back();
+    for (const std::string& n : m->int64_buffers_) out.push_back(prefix + n);
+    for (auto it = m->children_.rbegin(); it != m->children_.rend(); ++it)
+      stack.emplace_back(it->second.get(), prefix + it->first + ".");
+  }
+  return out;
+}
+
 std::vector<Tensor> Module::parameters() const {
   std::vector<Tensor> out;
   for (auto& [n, t] : named_parameters()) out.push_back(t);
@@ -70,8 +84,11 @@ Tensor Module::register_parameter(const std::string& name, Tensor value, bool re
   return value;
 }
 
-Tensor Module::register_buffer(const std::string& name, Tensor value) {
+Tensor Module::register_buffer(const std::string& name, Tensor value, BufferDtype saved_as) {
+  for (const auto& [n, t] : buffers_)
+    if (n == name) fail(this->name(), ": buffer '", name, "' is already registered");
   buffers_.emplace_back(name, value);
+  if (saved_as == BufferDtype::int64) int64_buffers_.push_back(name);
   return value;
 }
 

@@ -19,6 +19,11 @@
 
 namespace ember::nn {
 
+/// How a buffer is written to a checkpoint. ember holds every tensor as
+/// float32; some of PyTorch's buffers are integers (BatchNorm's
+/// num_batches_tracked is int64), and a checkpoint PyTorch loads must say so.
+enum class BufferDtype { float32, int64 };
+
 class Module {
  public:
   virtual ~Module() = default;
@@ -36,6 +41,8 @@ class Module {
   std::vector<Tensor> parameters() const;
   std::vector<std::pair<std::string, Tensor>> named_parameters() const;
   std::vector<std::pair<std::string, Tensor>> named_buffers() const;
+  /// The dotted names of the buffers registered as BufferDtype::int64 (nn::save writes them as I64).
+  std::vector<std::string> int64_buffer_names() const;
   const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& named_children() const {
     return children_;
   }
@@ -57,7 +64,9 @@ class Module {
  protected:
   /// Registers a parameter (sets requires_grad) and returns the same handle.
   Tensor register_parameter(const std::string& name, Tensor value, bool requires_grad = true);
-  Tensor register_buffer(const std::string& name, Tensor value);
+  /// Registers a buffer: saved and loaded with the parameters, not trained. `saved_as` int64
+  /// writes it as an integer tensor (its values must be whole numbers).
+  Tensor register_buffer(const std::string& name, Tensor value, BufferDtype saved_as = BufferDtype::float32);
   template <class M>
   std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> module) {
     add_child(name, module);
@@ -72,6 +81,7 @@ class Module {
 
   std::vector<std::pair<std::string, Tensor>> parameters_;
   std::vector<std::pair<std::string, Tensor>> buffers_;
+  std::vector<std::string> int64_buffers_;  // names (in buffers_) saved as int64
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;
 };

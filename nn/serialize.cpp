@@ -13,6 +13,7 @@
 #include <bit>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -83,7 +84,9 @@ int64_t dtype_size(const std::string& dtype) {
 
 }  // namespace
 
-void write_safetensors(const std::string& path, const NamedTensors& tensors, const Metadata& metadata) {
+void write_safetensors(const std::string& path, const NamedTensors& tensors, const Metadata& metadata,
+                       const std::vector<std::string>& int64_names) {
+  const std::set<std::string> as_int64(int64_names.begin(), int64_names.end());
   // The header is JSON, whose strings are UTF-8: anything else would make dump() throw
   // nlohmann's type_error, or (on the reading side) a file no tool reads.
   for (const auto& [key, value] : metadata) {
@@ -105,8 +108,15 @@ void write_safetensors(const std::string& path, const NamedTensors& tensors, con
       fail("save: ", path, ": tensor name '", shown, "' is not valid UTF-8 (byte ", *at, ")");
     if (!seen.insert(name).second) fail("save: ", path, ": tensor name '", shown, "' appears twice");
     if (!t.defined()) fail("save: ", path, ": tensor '", shown, "' is undefined");
-    uint64_t bytes = static_cast<uint64_t>(t.numel()) * sizeof(float);
-    header[name] = {{"dtype", "F32"}, {"shape", t.shape()}, {"data_offsets", {offset, offset + bytes}}};
+    const bool int64 = as_int64.count(name) != 0;
+    if (int64)
+      for (int64_t i = 0; i < t.numel(); ++i)
+        if (!(std::isfinite(t.data()[i]) && std::nearbyint(t.data()[i]) == t.data()[i]))
+          fail("save: ", path, ": tensor '", shown, "' is saved as int64 but holds ", t.data()[i],
+               " at index ", i, ", not a whole number");
+    uint64_t bytes = static_cast<uint64_t>(t.numel()) * (int64 ? sizeof(int64_t) : sizeof(float));
+    header[name] = {
+        {"dtype", int64 ? "I64" : "F32"}, {"shape", t.shape()}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
   std::string text = header.dump();
@@ -125,9 +135,15 @@ void write_safetensors(const std::string& path, const NamedTensors& tensors, con
   }
   write_all(tmp.fd, length, 8, path);
   write_all(tmp.fd, text.data(), text.size(), path);
-  for (const auto& [name, t] : tensors)
+  for (const auto& [name, t] : tensors) {
+    if (as_int64.count(name)) {
+      std::vector<int64_t> whole(t.data(), t.data() + t.numel());  // checked above: exact
+      write_all(tmp.fd, reinterpret_cast<const char*>(whole.data()), whole.size() * sizeof(int64_t), path);
+      continue;
+    }
     write_all(tmp.fd, reinterpret_cast<const char*>(t.data()), static_cast<size_t>(t.numel()) * sizeof(float),
               path);
+  }
   ::fchmod(tmp.fd, 0644);  // mkstemp makes it 0600; a checkpoint is an ordinary file
   if (::fsync(tmp.fd) != 0) fail("save: ", path, ": fsync failed: ", std::strerror(errno));
   if (::close(tmp.fd) != 0) {
@@ -166,6 +182,7 @@ SafetensorsFile read_safetensors(const std::string& path) {
     std::string name;
     Shape shape;
     uint64_t begin, end;
+    bool int64;  // I64 in the file, float32 in ember
   };
   std::vector<Entry> entries;
   SafetensorsFile file;
@@ -188,16 +205,17 @@ SafetensorsFile read_safetensors(const std::string& path) {
     std::string dtype = value["dtype"].get<std::string>();
     int64_t item = dtype_size(dtype);
     if (item < 0) bad("unknown dtype '", detail::printable(dtype), "'");
-    if (dtype != "F32") bad("dtype ", dtype, " is not supported (ember reads F32 only)");
+    if (dtype != "F32" && dtype != "I64")
+      bad("dtype ", dtype, " is not supported (ember reads F32 and I64 only)");
     if (!value.contains("shape") || !value["shape"].is_array()) bad("missing or invalid shape");
-    Entry e{name, {}, 0, 0};
+    Entry e{name, {}, 0, 0, dtype == "I64"};
     uint64_t numel = 1;
     for (auto& d : value["shape"]) {
       if (!d.is_number_unsigned())
         bad("shape has a size that is not a non-negative integer: ", detail::json_excerpt(d));
       uint64_t s = d.get<uint64_t>();
       if (s > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ||
-          (s != 0 && numel > std::numeric_limits<uint64_t>::max() / 4 / s))
+          (s != 0 && numel > std::numeric_limits<uint64_t>::max() / 8 / s))
         bad("shape ", detail::json_excerpt(value["shape"]), " is too large");
       numel *= s;
       e.shape.push_back(static_cast<int64_t>(s));
@@ -212,9 +230,9 @@ SafetensorsFile read_safetensors(const std::string& path) {
     if (e.end > data_size)
       bad("data_offsets [", e.begin, ", ", e.end, "] go past the end of the data (", data_size,
           " bytes): the file is truncated or the header is wrong");
-    if (e.end - e.begin != numel * 4)
+    if (e.end - e.begin != numel * static_cast<uint64_t>(item))
       bad("data_offsets [", e.begin, ", ", e.end, "] span ", e.end - e.begin, " bytes but shape ", e.shape,
-          " of ", dtype, " needs ", numel * 4);
+          " of ", dtype, " needs ", numel * static_cast<uint64_t>(item));
     entries.push_back(std::move(e));
   }
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
@@ -238,7 +256,17 @@ SafetensorsFile read_safetensors(const std::string& path) {
          data_size, " data bytes, tensors cover ", expected, "); the header is inconsistent");
   for (const Entry& e : entries) {
     Tensor t = Tensor::empty(e.shape);
-    if (e.end > e.begin) std::memcpy(t.data(), data + e.begin, e.end - e.begin);
+    if (e.int64) {
+      // Whole numbers as float32: exact up to 2^24 (a count of batches), rounded to nearest beyond.
+      float* out = t.data();
+      for (int64_t i = 0; i < t.numel(); ++i) {
+        int64_t v;
+        std::memcpy(&v, data + e.begin + 8 * static_cast<uint64_t>(i), 8);
+        out[i] = static_cast<float>(v);
+      }
+    } else if (e.end > e.begin) {
+      std::memcpy(t.data(), data + e.begin, e.end - e.begin);
+    }
     file.tensors.emplace_back(e.name, t);
   }
   return file;
@@ -247,7 +275,7 @@ SafetensorsFile read_safetensors(const std::string& path) {
 void save(const Module& module, const std::string& path, const Metadata& metadata) {
   NamedTensors tensors = module.named_parameters();
   for (auto& named : module.named_buffers()) tensors.push_back(named);
-  write_safetensors(path, tensors, metadata);
+  write_safetensors(path, tensors, metadata, module.int64_buffer_names());
 }
 
 TensorCopies match_tensors(Module& module, const NamedTensors& tensors, const std::string& source,

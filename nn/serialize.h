@@ -10,7 +10,9 @@
 // nn::load reads and checks the whole file (format, offsets, every name,
 // shape and dtype) before it writes a single value into the model, so a bad
 // file leaves the model unchanged and throws an ember::Error naming the file,
-// the tensor and the problem. Only F32 tensors are written and read.
+// the tensor and the problem. Tensors are F32, except buffers registered as
+// BufferDtype::int64 (BatchNorm's num_batches_tracked), written as I64 as
+// PyTorch does; both F32 and I64 are read (I64 into float32: exact up to 2^24).
 #pragma once
 
 #include <cstdint>
@@ -51,7 +53,9 @@ struct SafetensorsFile {
 };
 
 /// Writes tensors (in the given order) and metadata atomically. Names must be unique and non-empty.
-void write_safetensors(const std::string& path, const NamedTensors& tensors, const Metadata& metadata = {});
+/// Those in int64_names are written as I64 (their values must be whole numbers), the rest as F32.
+void write_safetensors(const std::string& path, const NamedTensors& tensors, const Metadata& metadata = {},
+                       const std::vector<std::string>& int64_names = {});
 /// Reads and validates a whole file; throws ember::Error for anything malformed.
 SafetensorsFile read_safetensors(const std::string& path);
 

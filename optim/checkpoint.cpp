@@ -188,7 +188,9 @@ void save_checkpoint(const std::string& path, const nn::Module& model, const Opt
   nn::Metadata meta = extra;
   meta["format"] = kCheckpointFormat;
   add_state(tensors, meta, optimizer, scheduler, epoch);
-  nn::write_safetensors(path, tensors, meta);
+  std::vector<std::string> int64_names;
+  for (const std::string& name : model.int64_buffer_names()) int64_names.push_back(kModelPrefix + name);
+  nn::write_safetensors(path, tensors, meta, int64_names);
 }
 
 int64_t load_checkpoint(const std::string& path, nn::Module& model, Optimizer& optimizer,

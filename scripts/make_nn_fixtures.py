@@ -3,10 +3,12 @@
 test_linear.cpp hold ember against: loss values and gradients for every loss
 and reduction, optimizer trajectories (fixed parameters, a fixed gradient
 sequence, the parameters after each step) for each optimizer and option set,
-learning-rate schedules, and a Bilinear forward/backward.
+learning-rate schedules, a Bilinear forward/backward, and BatchNorm1d and
+LayerNorm (test_normalization.cpp): outputs, gradients and running statistics
+over several training steps, then evaluation mode.
 
 Run with Debian's PyTorch 1.13:  /usr/bin/python3 scripts/make_nn_fixtures.py
-Output: tests/fixtures/nn_{losses,optim,schedulers,bilinear}.txt, plain text:
+Output: tests/fixtures/nn_{losses,optim,schedulers,bilinear,norms}.txt, plain text:
   case <id> <words...>                 what a case is (strings and options)
   <key> <shape dims...> | <values...>  a float32 tensor (%.9g round-trips float32)
   <key> | <values...>                  a list of doubles (%.17g)
@@ -218,10 +220,80 @@ def bilinear():
     w.close()
 
 
+BATCH_NORM_CASES = [
+    # id, input shape, options
+    ("bn2d", (6, 4), dict(momentum=0.1)),
+    ("bn3d", (3, 4, 5), dict(momentum=0.3, eps=1e-3)),
+    ("bn_cumulative", (5, 3), dict(momentum=None)),
+    ("bn_plain", (4, 3, 2), dict(affine=False, track_running_stats=False)),
+]
+
+
+def norms():
+    """Three training steps (a fresh input and output gradient each), then one in eval mode."""
+    w = Writer("nn_norms.txt")
+    g = torch.Generator().manual_seed(16)
+    for cid, shape, opts in BATCH_NORM_CASES:
+        m = torch.nn.BatchNorm1d(shape[1], **opts)
+        if m.affine:
+            with torch.no_grad():
+                m.weight.copy_(torch.randn(shape[1], generator=g))
+                m.bias.copy_(torch.randn(shape[1], generator=g))
+        words = ["%s=%s" % (k, "none" if v is None else ("%.9g" % v if isinstance(v, float) else int(v)))
+                 for k, v in opts.items()]
+        w.case(cid, "batch_norm", " ".join(str(d) for d in shape), "|", *words)
+        for step, mode in enumerate(["train", "train", "train", "eval"]):
+            m.train(mode == "train")
+            x = (torch.randn(shape, generator=g) * 2 + 1).requires_grad_()
+            y = m(x)
+            gy = torch.randn(shape, generator=g)
+            if m.affine:
+                m.weight.grad = None
+                m.bias.grad = None
+            y.backward(gy)
+            k = "%s.%d." % (cid, step)
+            w.tensor(k + "x", x)
+            w.tensor(k + "y", y)
+            w.tensor(k + "grad_y", gy)
+            w.tensor(k + "grad_x", x.grad)
+            if m.affine:
+                w.tensor(k + "grad_weight", m.weight.grad)
+                w.tensor(k + "grad_bias", m.bias.grad)
+            if m.track_running_stats:
+                w.tensor(k + "running_mean", m.running_mean)
+                w.tensor(k + "running_var", m.running_var)
+                w.tensor(k + "num_batches_tracked", m.num_batches_tracked.float())
+        if m.affine:
+            w.tensor(cid + ".weight", m.weight)
+            w.tensor(cid + ".bias", m.bias)
+    for cid, shape, normalized, affine, eps in [("ln_last", (3, 4, 5), (5,), True, 1e-5),
+                                                ("ln_two", (2, 3, 4), (3, 4), True, 1e-3),
+                                                ("ln_plain", (4, 6), (6,), False, 1e-5)]:
+        m = torch.nn.LayerNorm(normalized, eps=eps, elementwise_affine=affine)
+        if affine:
+            with torch.no_grad():
+                m.weight.copy_(torch.randn(normalized, generator=g))
+                m.bias.copy_(torch.randn(normalized, generator=g))
+        w.case(cid, "layer_norm", " ".join(str(d) for d in shape), "|", " ".join(str(d) for d in normalized),
+               "|", "eps=%.9g" % eps, "affine=%d" % int(affine))
+        x = (torch.randn(shape, generator=g) * 3 - 1).requires_grad_()
+        y = m(x)
+        gy = torch.randn(shape, generator=g)
+        y.backward(gy)
+        for key, t in [("x", x), ("y", y), ("grad_y", gy), ("grad_x", x.grad)]:
+            w.tensor(cid + "." + key, t)
+        if affine:
+            for key, t in [("weight", m.weight), ("bias", m.bias), ("grad_weight", m.weight.grad),
+                           ("grad_bias", m.bias.grad)]:
+                w.tensor(cid + "." + key, t)
+    w.close()
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     losses()
     optimizers()
     schedulers()
     bilinear()
+    norms()
     sys.exit(0)

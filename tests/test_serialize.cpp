@@ -38,6 +38,22 @@ class Net : public nn::Module {
   Tensor scale;
 };
 
+// The twin of NormNet in tests/interop_torch.py: buffers of PyTorch's names and dtypes.
+class NormNet : public nn::Module {
+ public:
+  NormNet() {
+    fc = register_module("fc", std::make_shared<nn::Linear>(5, 6));
+    bn = register_module("bn", std::make_shared<nn::BatchNorm1d>(6));
+    ln = register_module("ln", std::make_shared<nn::LayerNorm>(6));
+    out = register_module("out", std::make_shared<nn::Linear>(6, 3));
+  }
+  Tensor forward(const Tensor& x) override { return (*out)((*ln)((*bn)((*fc)(x)))); }
+  std::string name() const override { return "NormNet"; }
+  std::shared_ptr<nn::Linear> fc, out;
+  std::shared_ptr<nn::BatchNorm1d> bn;
+  std::shared_ptr<nn::LayerNorm> ln;
+};
+
 // A fresh folder per test, removed at the end.
 class Serialize : public ::testing::Test {
  protected:
@@ -298,6 +314,30 @@ TEST_F(Serialize, InteropWithPyTorchBothWays) {
   for (auto& [n, t] : io.tensors) (n == "x" ? tx : ty) = t;
   EXPECT_TRUE(nn_fixture::close(from_torch(tx), ty, 1e-5, 1e-5));
   EXPECT_EQ(from_torch.scale.to_vector(), std::vector<float>({1.0f, -2.0f, 0.5f}));
+}
+
+// The same with BatchNorm1d and LayerNorm: running statistics and num_batches_tracked (I64) both ways.
+TEST_F(Serialize, InteropWithPyTorchBatchNormBuffersBothWays) {
+  if (std::system("/usr/bin/python3 -c 'import torch' > /dev/null 2>&1") != 0)
+    GTEST_SKIP() << "PyTorch for /usr/bin/python3 is not installed";
+  manual_seed(8);
+  NormNet net;
+  for (int i = 0; i < 3; ++i) net(randn({8, 5}) * 2.0f + 1.0f);
+  net.eval();
+  Tensor x = randn({4, 5});
+  nn::save(net, file("ember_model.safetensors"));
+  nn::write_safetensors(file("ember_io.safetensors"), {{"x", x}, {"y", net(x).detach()}});
+  std::string cmd = "/usr/bin/python3 " EMBER_SOURCE_DIR "/tests/interop_torch.py " + dir.string() + " norms";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  NormNet from_torch;
+  nn::load(from_torch, file("torch_model.safetensors"));
+  from_torch.eval();
+  auto io = nn::read_safetensors(file("torch_io.safetensors"));
+  Tensor tx, ty;
+  for (auto& [n, t] : io.tensors) (n == "x" ? tx : ty) = t;
+  EXPECT_TRUE(nn_fixture::close(from_torch(tx), ty, 1e-5, 1e-5));
+  EXPECT_EQ(from_torch.bn->num_batches_tracked.item(), 4.0f);
+  EXPECT_NE(from_torch.bn->running_var.to_vector(), std::vector<float>(6, 1.0f));
 }
 
 // nn::load's check on its own: names looked up with a prefix, nothing written
