@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "core/kernels/team.h"
 
 namespace ember {
 // The count is the calling thread's OpenMP setting, which oneDNN and Eigen both
@@ -31,4 +32,6 @@ void set_num_threads(int n) {
   omp_set_num_threads(n);
 }
 int get_num_threads() { return omp_get_max_threads(); }
+void set_adaptive_threads(bool on) { kernels::set_adaptive(on); }
+bool adaptive_threads() { return kernels::adaptive(); }
 }  // namespace ember

@@ -106,6 +106,7 @@ int run(int argc, char** argv) {
   support::TrainOptions o;  // every option, its default and its --help text
   if (auto exit_code = support::parse_train_options(argc, argv, o)) return *exit_code;
   if (o.threads > 0) set_num_threads(o.threads);
+  if (o.fixed_threads) set_adaptive_threads(false);
   if (!o.predict.empty()) return predict(o);
   std::filesystem::create_directories(o.out);
 

@@ -11,6 +11,7 @@
 
 #include <Eigen/Core>
 
+#include "core/kernels/team.h"
 #include "core/node.h"
 #include "core/ops.h"
 #include "nn/backward_by_formula.h"
@@ -51,6 +52,8 @@ Tensor bilinear(const Tensor& x1, const Tensor& x2, const Tensor& weight, const 
     MapConst X1(x1.data(), n, in1), X2(x2.data(), n, in2);
     Map Y(y.data(), n, out);
     Matrix t(n, in2);
+    // Eigen's products fork OpenMP teams too: same rule as oneDNN's calls.
+    kernels::TeamScope team(n * in1 * in2, 64 * kernels::kParallelGrain);
     for (int64_t k = 0; k < out; ++k) {
       MapConst A(weight.data() + k * in1 * in2, in1, in2);
       t.noalias() = X1 * A;
@@ -70,6 +73,7 @@ Tensor bilinear(const Tensor& x1, const Tensor& x2, const Tensor& weight, const 
                           Tensor g1, g2, gw, gb;
                           MapConst X1(x1.data(), n, in1), X2(x2.data(), n, in2), G(g.data(), n, out);
                           Matrix t;
+                          kernels::TeamScope team(n * in1 * in2, 64 * kernels::kParallelGrain);
                           if (want_x1) g1 = zeros(x1.shape());
                           if (want_x2) g2 = zeros(x2.shape());
                           if (want_w) gw = Tensor::empty(w.shape());

@@ -83,7 +83,7 @@ void execute(CachedPrimitive& p, std::initializer_list<std::pair<int, const floa
     for (const auto& [id, memory] : p.args)
       p.elements = std::max<int64_t>(p.elements, memory.get_desc().get_size() / sizeof(float));
   }
-  SerialBelow serial(p.elements);  // small tensors: one thread beats forking a team
+  TeamScope team(p.elements);  // small tensors or a busy machine: one thread
   // oneDNN takes a void* for inputs and outputs alike; inputs are only read.
   for (auto [id, ptr] : buffers) p.args.at(id).set_data_handle(const_cast<float*>(ptr));
   p.primitive.execute(stream(), p.args);

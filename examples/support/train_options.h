@@ -41,6 +41,7 @@ struct TrainOptions {
   int64_t toy_arms = 2;
   uint64_t seed = 0;
   int threads = 0;
+  bool fixed_threads = false;
   std::string out = "runs/train_mlp";
   std::string checkpoint;  // empty until parsed: <out>/checkpoint.safetensors
   bool resume = false;
@@ -179,11 +180,15 @@ inline std::optional<int> parse_train_options(int argc, char** argv, TrainOption
   app.add_option("--seed", o.seed, "Seed of initialisation, shuffling, dropout and toy data")
       ->capture_default_str();
   app.add_option("--threads", o.threads, "Threads for the kernels (0: all cores)")->capture_default_str();
+  app.add_flag("--fixed-threads", o.fixed_threads,
+               "Never fall back to one thread when another program keeps the cores busy (slower then, "
+               "but the same bits at any load: docs/threads.md)");
   app.add_option("--out", o.out, "Folder for metrics.csv, learning curves, checkpoint and model")
       ->capture_default_str();
   app.add_option("--checkpoint", o.checkpoint, "Checkpoint file (default: <out>/checkpoint.safetensors)");
   app.add_flag("--resume", o.resume,
-               "Continue from the checkpoint (same options, seed and threads: same result)");
+               "Continue from the checkpoint (same options, seed and threads: the same result; to the bit with "
+               "--fixed-threads or an idle machine)");
   auto* csv =
       app.add_option("--csv", o.csv,
                      "Train on your own CSV file (instead of --dataset): numeric feature columns and a "

@@ -1,0 +1,124 @@
+// The thread count rules of core/kernels/team.h: small work stays on one
+// thread, and a parallel region whose threads waited (a busy machine) makes
+// the next regions run on one thread for a back-off period. The regions here
+// are timed by hand (a region clock given its start and end), so the tests do
+// not depend on the machine's load; bench/threads_under_load.py measures the
+// real thing.
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include <ember.h>
+
+#include "core/kernels/parallel.h"
+#include "core/kernels/team.h"
+
+using namespace ember;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int64_t kLarge = 1 << 22;
+
+// Each test starts with two threads and a fresh back-off state (set_adaptive
+// resets it), and leaves the defaults behind.
+class Threads : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    set_num_threads(2);
+    kernels::set_adaptive(true);
+  }
+  void TearDown() override { kernels::set_adaptive(true); }
+};
+
+// A region, ending now, in which two threads worked `busy` each but which took `took`.
+void time_region(std::chrono::nanoseconds busy, std::chrono::nanoseconds took) {
+  const int64_t end = kernels::clock_ns();
+  kernels::RegionClock clock(end - took.count());
+  clock.record(busy.count());
+  clock.record(busy.count());
+  clock.finish(end);
+}
+
+TEST_F(Threads, SmallWorkRunsOnOneThreadLargeWorkOnAll) {
+  EXPECT_EQ(kernels::team_threads(100), 1);
+  EXPECT_EQ(kernels::team_threads(kLarge), 2);
+  set_num_threads(1);
+  EXPECT_EQ(kernels::team_threads(kLarge), 1);
+}
+
+TEST_F(Threads, ARegionWhoseThreadsWaitedBacksOff) {
+  time_region(0ns, 3ms);  // nobody worked, yet the region took 3 ms: its team waited to run
+  EXPECT_TRUE(kernels::backing_off());
+  EXPECT_EQ(kernels::team_threads(kLarge), 1);
+}
+
+TEST_F(Threads, ARegionThatTookAsLongAsItsWorkIsNotLate) {
+  time_region(5ms, 5ms);  // long, but all of it work
+  EXPECT_FALSE(kernels::backing_off());
+  time_region(400us, 900us);  // a wait, but under a millisecond: an idle machine's noise
+  EXPECT_FALSE(kernels::backing_off());
+  time_region(4ms, 7ms);  // waited 3 ms, but less than the work took: still faster than one thread
+  EXPECT_FALSE(kernels::backing_off());
+}
+
+TEST_F(Threads, TheBackOffEndsAndTheFullTeamIsTriedAgain) {
+  time_region(0ns, 2ms);
+  ASSERT_TRUE(kernels::backing_off());
+  std::this_thread::sleep_for(150ms);  // the first back-off is 0.1 s
+  EXPECT_FALSE(kernels::backing_off());
+  EXPECT_EQ(kernels::team_threads(kLarge), 2);
+}
+
+TEST_F(Threads, TurnedOffItNeverBacksOff) {
+  set_adaptive_threads(false);
+  EXPECT_FALSE(adaptive_threads());
+  time_region(0ns, 3ms);
+  EXPECT_FALSE(kernels::backing_off());
+  EXPECT_EQ(kernels::team_threads(kLarge), 2);
+  set_adaptive_threads(true);
+  EXPECT_TRUE(adaptive_threads());
+}
+
+TEST_F(Threads, ParallelForRunsOneChunkWhileBackingOff) {
+  std::atomic<int> chunks{0};
+  kernels::parallel_for(kLarge, [&](int64_t, int64_t) { ++chunks; });
+  EXPECT_EQ(chunks.load(), 2);  // idle: one chunk per thread
+  time_region(0ns, 3ms);
+  chunks = 0;
+  std::vector<std::pair<int64_t, int64_t>> ranges;
+  kernels::parallel_for(kLarge, [&](int64_t b, int64_t e) {
+    ++chunks;
+    ranges.emplace_back(b, e);
+  });
+  ASSERT_EQ(chunks.load(), 1);
+  EXPECT_EQ(ranges[0], std::make_pair(int64_t{0}, kLarge));
+}
+
+TEST_F(Threads, OneDnnCallsGetOneThreadWhileBackingOffAndTheCountComesBack) {
+  time_region(0ns, 3ms);
+  {
+    kernels::TeamScope team(kLarge);
+    EXPECT_EQ(omp_get_max_threads(), 1);
+  }
+  EXPECT_EQ(get_num_threads(), 2) << "the user's count must come back after the call";
+}
+
+TEST_F(Threads, ResultsDoNotDependOnTheBackOff) {
+  // Elementwise work is cut into independent chunks: one thread or two, the same bits.
+  manual_seed(3);
+  Tensor x = randn({kLarge});
+  Tensor both = F::gelu(x) * x.sigmoid();
+  time_region(0ns, 3ms);
+  ASSERT_TRUE(kernels::backing_off());
+  Tensor one = F::gelu(x) * x.sigmoid();
+  ASSERT_EQ(both.numel(), one.numel());
+  EXPECT_EQ(std::memcmp(both.data(), one.data(), sizeof(float) * both.numel()), 0);
+}
+
+}  // namespace
