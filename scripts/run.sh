@@ -24,7 +24,7 @@ describe() {
     autograd_graph) echo "docs/autograd.md's graph as Graphviz text (--trace: the backward pass, --values)" ;;
     autograd_tour) echo "a guided walk through autograd: graphs, a traced backward pass, one SGD step" ;;
     activation_tour) echo "the PyTorch activation tutorial section by section, every printed number checked" ;;
-    plot_activations) echo "every activation and its derivative, fused kernel vs reference formula" ;;
+    plot_activations) echo "every activation and its derivative, fused kernel vs reference formula (--overlays: the tutorial's)" ;;
     compare_activations) echo "the same MLP with every activation on toy tasks: a table and figures (--quick)" ;;
     pinn) echo "a physics-informed MLP solves two differential equations, per activation: table and figures (--quick)" ;;
     *) echo "(see the comment at the top of examples/$1.cpp)" ;;
