@@ -19,6 +19,7 @@
 //
 //   activation_tour [--seed 0]
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <numbers>
@@ -291,6 +292,46 @@ void nll_section(TourReport& report) {
                    ", LogSoftmax(x)[0] = " + support::fixed(stable, 4) + " (why NLLLoss wants LogSoftmax)");
 }
 
+// The tutorial's own HardSigmoid(bias=1, divisor=2) is nn::Hardsigmoid(1, 2), not PyTorch's curve.
+void hardsigmoid_section(TourReport& report) {
+  check_activation(report, {.title = "HardSigmoid: the tutorial's own, nn::Hardsigmoid(1, 2)",
+                            .module = std::make_shared<nn::Hardsigmoid>(1.0f, 2.0f),
+                            .formula_text = "((x + 1)/2).clamp(0, 1)",
+                            .formula = [](const Tensor& x) { return clamp((x + 1.0f) / 2.0f, 0.0f, 1.0f); },
+                            .xs = linspace(-5, 5, 100),
+                            .range = "linspace(-5, 5, 100)"});
+  {
+    NoGradGuard no_grad;
+    Tensor xs = linspace(-5, 5, 100);
+    report.show("(PyTorch's nn.Hardsigmoid(), relu6(x + 3)/6, is another curve: up to " +
+                short_number(support::largest_difference(F::hardsigmoid(xs), F::hardsigmoid(xs, 1, 2))) +
+                " apart)");
+  }
+}
+
+// Softplus, and the tutorial's NumPy plot of it over ReLU.
+void softplus_section(TourReport& report) {
+  check_activation(report, {.title = "Softplus",
+                            .module = std::make_shared<nn::Softplus>(),
+                            .row = &rows::softplus,
+                            .formula_text = "log(1 + exp(beta*x))/beta (beta = 1)",
+                            .formula = [](const Tensor& x) {
+                              const float beta = 1.0f;
+                              return 1.0f / beta * log(1.0f + exp(beta * x));
+                            }});
+  {
+    NoGradGuard no_grad;
+    Tensor xs = linspace(-10, 10, 100);  // the tutorial's np.linspace(-10, 10, 100), softplus drawn over relu
+    Tensor gap = F::softplus(xs) - F::relu(xs);
+    const std::vector<float> g = gap.to_vector();
+    const auto [low, high] = std::minmax_element(g.begin(), g.end());
+    report.check(
+        *low > 0 && *high <= std::log(2.0f) + 1e-6f,
+        "softplus lies above relu by log(1 + exp(-|x|)), in (0, log 2] (np.linspace(-10, 10, 100): from " +
+            short_number(*low) + " to " + short_number(*high) + ")");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -303,8 +344,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   manual_seed(seed);
 
-  const float alpha = 1.0f, beta = 1.0f, selu_alpha = 1.6732632423543772848f,
-              selu_scale = 1.0507009873554804934f;
+  const float alpha = 1.0f, selu_alpha = 1.6732632423543772848f, selu_scale = 1.0507009873554804934f;
   TourReport report;
   Tensor x1 = randn({100, 10});  // the tutorial's x1, shared by Linear and Bilinear
   linear_section(report, x1);
@@ -366,37 +406,8 @@ int main(int argc, char** argv) {
                             .formula = [](const Tensor& x) { return x * F::relu6(x + 3.0f) / 6.0f; },
                             .xs = arange(-50, 50),
                             .range = "arange(-50, 50)"});
-  check_activation(report, {.title = "HardSigmoid: the tutorial's own, nn::Hardsigmoid(1, 2)",
-                            .module = std::make_shared<nn::Hardsigmoid>(1.0f, 2.0f),
-                            .formula_text = "((x + 1)/2).clamp(0, 1)",
-                            .formula = [](const Tensor& x) { return clamp((x + 1.0f) / 2.0f, 0.0f, 1.0f); },
-                            .xs = linspace(-5, 5, 100),
-                            .range = "linspace(-5, 5, 100)"});
-  {
-    NoGradGuard no_grad;
-    Tensor xs = linspace(-5, 5, 100);
-    report.show(
-        "(PyTorch's nn.Hardsigmoid() is another curve, relu6(x + 3)/6: it differs from the tutorial's by up "
-        "to " +
-        short_number(support::largest_difference(F::hardsigmoid(xs), F::hardsigmoid(xs, 1, 2))) + ")");
-  }
-  check_activation(report,
-                   {.title = "Softplus",
-                    .module = std::make_shared<nn::Softplus>(),
-                    .row = &rows::softplus,
-                    .formula_text = "1/beta * log(1 + exp(beta*x))",
-                    .formula = [beta](const Tensor& x) { return 1.0f / beta * log(1.0f + exp(beta * x)); }});
-  {
-    NoGradGuard no_grad;
-    Tensor xs = linspace(-10, 10, 100);  // the tutorial's np.linspace(-10, 10, 100), softplus drawn over relu
-    Tensor gap = F::softplus(xs) - F::relu(xs);
-    const std::vector<float> g = gap.to_vector();
-    const auto [low, high] = std::minmax_element(g.begin(), g.end());
-    report.check(
-        *low > 0 && *high <= std::log(2.0f) + 1e-6f,
-        "softplus lies above relu by log(1 + exp(-|x|)), in (0, log 2] (np.linspace(-10, 10, 100): from " +
-            short_number(*low) + " to " + short_number(*high) + ")");
-  }
+  hardsigmoid_section(report);
+  softplus_section(report);
   check_activation(report,
                    {.title = "Mish (nn.Mish came with PyTorch 1.9: the tutorial could only draw its own)",
                     .module = std::make_shared<nn::Mish>(),
