@@ -9,6 +9,10 @@
 // Derivatives come from autograd: y = f(x) on a leaf x, y.backward(ones), x.grad().
 // With --second, f″ too: the first derivative taken with create_graph, then
 // differentiated again (docs/autograd.md, section 9).
+// With --overlays, also the four overlays the activation tutorial draws
+// (support/activation_overlays.h): softplus against ReLU, exact GELU against
+// its tanh form, the tutorial's HardSigmoid against PyTorch's, RReLU's
+// training scatter against its evaluation line.
 // Activations along a dim are drawn on pairs: softmax([x, 0])₀ (= σ(x)),
 // glu([x, x]) (= x·σ(x)). Not drawn: nothing is left out; Maxout is drawn
 // with fixed pieces (−x − 1, 0.2x, 1.5x − 2).
@@ -22,6 +26,8 @@
 #include <vector>
 
 #include <ember.h>
+
+#include "support/activation_overlays.h"
 
 using namespace ember;
 namespace fs = std::filesystem;
@@ -176,6 +182,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(2, 100000));
   bool second = false;
   app.add_flag("--second", second, "also draw f'' (autograd of the recorded first derivative)");
+  bool overlays = false;
+  app.add_flag("--overlays", overlays,
+               "also draw the tutorial's overlays: softplus vs ReLU, exact vs tanh GELU, its HardSigmoid vs "
+               "PyTorch's, RReLU training vs evaluation (overlay_*.png/.svg)");
   CLI11_PARSE(app, argc, argv);
 
   fs::path out(out_dir);
@@ -211,5 +221,13 @@ int main(int argc, char** argv) {
     }
     std::cout << (out / (p.file + ".png")).string() << "  " << p.title << "\n";
   }
+  if (overlays)
+    for (const support::Overlay& o : support::tutorial_overlays(range, points)) {
+      if (!support::draw_overlay(o, out, range)) {
+        ++failures;
+        continue;
+      }
+      std::cout << (out / (o.file + ".png")).string() << "  " << o.title << "\n";
+    }
   return failures == 0 ? 0 : 1;
 }

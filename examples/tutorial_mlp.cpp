@@ -1,16 +1,20 @@
 // tutorial_mlp: the complete program that docs/tutorial.md walks through —
 // a two-layer MLP trained on Fashion-MNIST, from #include <ember.h> to a saved
-// checkpoint and back. Kept here so that the tutorial's code always compiles;
-// it has no options beyond the number of epochs and the data folder
+// checkpoint and back. Kept here so that the tutorial's code always compiles
+// (examples.TutorialMlpQuotedInDocs checks that docs/tutorial.md quotes it
+// unchanged); it has no options beyond the number of epochs and the data folder
 // (train_mlp is the full-featured trainer).
 //
-//   tutorial_mlp [epochs = 5] [fashion-mnist folder = /usr/share/datasets/fashion-mnist]
+//   tutorial_mlp [EPOCHS=5] [DATA_DIR=/usr/share/datasets/fashion-mnist]
 #include <ember.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 using namespace ember;
 
@@ -34,8 +38,33 @@ double accuracy(nn::Module& model, const data::Dataset& d) {
   return (predicted == d.targets).sum().item() / static_cast<double>(d.size());
 }
 
+// The command line is two optional words, read by hand: EPOCHS must be a
+// whole number from 1 to 1000 ("3x", "0" and "-1" are refused, not half-read).
+const char* const usage = "usage: tutorial_mlp [EPOCHS=5] [DATA_DIR=/usr/share/datasets/fashion-mnist]\n";
+
+std::optional<int> parse_epochs(std::string_view text) {
+  int epochs = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), epochs);
+  if (error != std::errc() || end != text.data() + text.size() || epochs < 1 || epochs > 1000)
+    return std::nullopt;
+  return epochs;
+}
+
 int main(int argc, char** argv) {
-  const int epochs = argc > 1 ? std::stoi(argv[1]) : 5;
+  if (argc > 1 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
+    std::printf("%s", usage);
+    return 0;
+  }
+  if (argc > 3) {
+    std::fprintf(stderr, "tutorial_mlp: too many arguments\n%s", usage);
+    return 2;
+  }
+  const std::optional<int> epochs = argc > 1 ? parse_epochs(argv[1]) : 5;
+  if (!epochs) {
+    std::fprintf(stderr, "tutorial_mlp: EPOCHS must be a whole number from 1 to 1000, not '%s'\n%s", argv[1],
+                 usage);
+    return 2;
+  }
   const std::string dir = argc > 2 ? argv[2] : data::fashion_mnist_default_dir;
   manual_seed(0);  // the same initial weights on every run
 
@@ -51,7 +80,7 @@ int main(int argc, char** argv) {
   optim::Adam optimizer(model.parameters(), {.lr = 1e-3f});
 
   // The training loop: forward, loss, backward, step — once per batch.
-  for (int epoch = 1; epoch <= epochs; ++epoch) {
+  for (int epoch = 1; epoch <= *epochs; ++epoch) {
     auto start = std::chrono::steady_clock::now();
     model.train();
     loader.set_epoch(epoch);  // a new shuffle each epoch, fixed by (seed, epoch)

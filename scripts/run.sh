@@ -23,7 +23,8 @@ describe() {
     train_mlp) echo "the full trainer: Fashion-MNIST, MNIST digits or a toy task, with metrics and plots" ;;
     autograd_graph) echo "docs/autograd.md's graph as Graphviz text (--trace: the backward pass, --values)" ;;
     autograd_tour) echo "a guided walk through autograd: graphs, a traced backward pass, one SGD step" ;;
-    plot_activations) echo "every activation and its derivative, fused kernel vs reference formula" ;;
+    activation_tour) echo "the PyTorch activation tutorial section by section, every printed number checked" ;;
+    plot_activations) echo "every activation and its derivative, fused kernel vs reference formula (--overlays: the tutorial's)" ;;
     compare_activations) echo "the same MLP with every activation on toy tasks: a table and figures (--quick)" ;;
     pinn) echo "a physics-informed MLP solves two differential equations, per activation: table and figures (--quick)" ;;
     *) echo "(see the comment at the top of examples/$1.cpp)" ;;
@@ -32,8 +33,8 @@ describe() {
 
 # The programs: every examples/*.cpp, the described ones first, in that order.
 programs() {
-  local known=(readme_example tutorial_mlp train_mlp autograd_graph autograd_tour plot_activations
-    compare_activations pinn)
+  local known=(readme_example tutorial_mlp train_mlp autograd_graph autograd_tour activation_tour
+    plot_activations compare_activations pinn)
   local name
   for name in "${known[@]}"; do
     [[ -f "$root/examples/$name.cpp" ]] && echo "$name"
