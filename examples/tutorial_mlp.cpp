@@ -69,9 +69,16 @@ int main(int argc, char** argv) {
   manual_seed(0);  // the same initial weights on every run
 
   // Data: 60,000 training and 10,000 test images of 784 pixels in [0, 1],
-  // shifted and scaled with the usual Fashion-MNIST mean and std.
-  data::Dataset train = data::load_fashion_mnist(dir, /*train=*/true);
-  data::Dataset test = data::load_fashion_mnist(dir, /*train=*/false);
+  // shifted and scaled with the usual Fashion-MNIST mean and std. A missing or
+  // damaged file is an ember::Error whose message names it.
+  data::Dataset train, test;
+  try {
+    train = data::load_fashion_mnist(dir, /*train=*/true);
+    test = data::load_fashion_mnist(dir, /*train=*/false);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "tutorial_mlp: %s\n", e.what());
+    return 1;
+  }
   data::normalize_(train, data::fashion_mnist_normalization);
   data::normalize_(test, data::fashion_mnist_normalization);
   data::DataLoader loader(train, /*batch_size=*/128, /*shuffle=*/true, /*seed=*/0);
