@@ -268,8 +268,8 @@ def to_error(args, cpu):
                 torch_s.append(ts if t_ok else math.inf)
                 ember_epochs.append(e_ep if e_ok else math.inf)
                 torch_epochs.append(t_ep if t_ok else math.inf)
-                lines.append(f"| {threads} | {seed} | {shown(e_ok, e_ep)} | {es:.3f} | {shown(t_ok, t_ep)} | {ts:.3f} | "
-                             f"{ts / es:.2f}× |")
+                lines.append(f"| {threads} | {seed} | {shown(e_ok, e_ep)} | {es:.3f} | {shown(t_ok, t_ep)} "
+                             f"| {ts:.3f} | {ts / es:.2f}× |")
                 print(lines[-1], flush=True)
             em, tm = statistics.median(ember_s), statistics.median(torch_s)
             eep, tep = statistics.median(ember_epochs), statistics.median(torch_epochs)
