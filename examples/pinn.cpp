@@ -18,6 +18,8 @@
 //   pinn --quick                           a few seconds: tanh, relu, adaptive_tanh, seed 0
 //   pinn --problems poisson --activations tanh,silu --lbfgs-steps 20
 //   pinn --bench --threads 1               the median time of one Poisson training step
+//   pinn --bench --bench-to-target --seeds 3 --lbfgs-steps 0 --adam-steps 20000
+//                                          the training time to the error 1e-3
 //
 // Read it top-down, as the PyTorch PINN you know: the adaptive tanh module, the
 // problems (their residuals and exact solutions), the model, the derivatives,
@@ -357,14 +359,17 @@ PinnRun train_one(const Problem& p, const std::string& activation, uint64_t seed
   return run;
 }
 
-// --- --bench: the time of one training step --------------------------------------------------
+// --- --bench: the time of one training step, or of training to the target ----------------
 
-/// The median time of one Adam step of the first problem, activation and seed — what
-/// bench/compare_pinn.py holds against PyTorch. The initial weights and the collocation
-/// points go to --out/bench_init.safetensors and --out/bench_points.txt so that the script
-/// can start PyTorch from the same ones; the losses of the first step, of the first timed step
-/// and of the last are printed to check that both trained the same thing.
-int bench(const Problem& p, const std::string& activation, uint64_t seed, const PinnOptions& o) {
+/// The model of --bench (the first problem, activation and seed) and its collocation points.
+/// The initial weights and the points go to --out/bench_init.safetensors and
+/// --out/bench_points.txt so that bench/compare_pinn.py can start PyTorch from the same ones.
+struct BenchStart {
+  std::shared_ptr<nn::Sequential> model;
+  Points pts;
+};
+
+BenchStart bench_start(const Problem& p, const std::string& activation, uint64_t seed, const PinnOptions& o) {
   manual_seed(seed);
   std::vector<std::shared_ptr<nn::Module>> hidden;
   auto model =
@@ -372,11 +377,17 @@ int bench(const Problem& p, const std::string& activation, uint64_t seed, const 
   const Points pts = collocation_points(p, o);
   std::filesystem::create_directories(o.out);
   nn::save(*model, (std::filesystem::path(o.out) / "bench_init.safetensors").string());
-  {
-    std::ofstream points(std::filesystem::path(o.out) / "bench_points.txt");
-    points.precision(9);
-    for (float x : pts.interior.to_vector()) points << x << '\n';
-  }
+  std::ofstream points(std::filesystem::path(o.out) / "bench_points.txt");
+  points.precision(9);
+  for (float x : pts.interior.to_vector()) points << x << '\n';
+  return {model, pts};
+}
+
+/// The median time of one Adam step — what bench/compare_pinn.py holds against PyTorch. The
+/// losses of the first step, of the first timed step and of the last are printed to check that
+/// both trained the same thing.
+int bench(const Problem& p, const std::string& activation, uint64_t seed, const PinnOptions& o) {
+  auto [model, pts] = bench_start(p, activation, seed, o);
   optim::Adam adam(model->parameters(), {.lr = p.lr});
   constexpr int warmup = 20;
   std::vector<double> ms;
@@ -400,6 +411,73 @@ int bench(const Problem& p, const std::string& activation, uint64_t seed, const 
               losses[warmup], losses.size(), losses.back());
   std::printf("median step %.4f ms  (min %.4f, %lld steps after %d warm-up)\n", sorted[sorted.size() / 2],
               sorted.front(), static_cast<long long>(o.bench_steps), warmup);
+  return 0;
+}
+
+/// --bench --bench-to-target: the wall time that training needs to reach the error --target —
+/// what bench/compare_pinn.py --to-error holds against PyTorch. The recipe of train_one(): Adam
+/// for at most p.adam_steps steps, then at most --lbfgs-steps L-BFGS steps; the error is measured
+/// on the fine grid every --eval-every Adam steps and after every L-BFGS step, and training stops
+/// at the first measurement below the target. The time counts the training steps only, not the
+/// measurements (reported apart); the fine grid goes to --out/bench_grid.txt so that PyTorch
+/// measures on the same points.
+int bench_to_target(const Problem& p, const std::string& activation, uint64_t seed, const PinnOptions& o) {
+  auto [model, pts] = bench_start(p, activation, seed, o);
+  const FineGrid grid = fine_grid(p, o.fine_points);
+  {
+    std::ofstream out(std::filesystem::path(o.out) / "bench_grid.txt");
+    out.precision(9);
+    for (float x : grid.x.to_vector()) out << x << '\n';
+  }
+  double train_ms = 0, measure_ms = 0, error = NAN;
+  int64_t epoch = 0;
+  std::vector<float> losses;  // of the first 21 Adam steps, to check against PyTorch's
+  auto reached = [&] {        // measures the error at `epoch`; true when below the target
+    const auto start = Clock::now();
+    error = relative_error(*model, grid);
+    measure_ms += ms_since(start);
+    return error < o.target;
+  };
+
+  bool done = false;
+  optim::Adam adam(model->parameters(), {.lr = p.lr});
+  for (int64_t step = 1; step <= p.adam_steps && !done; ++step) {
+    const auto start = Clock::now();
+    PinnLoss loss = pinn_loss(*model, p, pts.interior, pts.boundary);
+    adam.zero_grad();
+    loss.total.backward();
+    adam.step();
+    train_ms += ms_since(start);
+    epoch = step;
+    if (step <= 21) losses.push_back(loss.total.item());
+    if (step % o.eval_every == 0 || step == p.adam_steps) done = reached();
+  }
+  if (!done && o.lbfgs_steps > 0) {
+    optim::LBFGS lbfgs(model->parameters(), {.max_iter = o.lbfgs_iter, .line_search_fn = "strong_wolfe"});
+    for (int64_t s = 0; s < o.lbfgs_steps && !done; ++s) {
+      const auto start = Clock::now();
+      lbfgs.step([&] {
+        lbfgs.zero_grad();
+        Tensor loss = pinn_loss(*model, p, pts.interior, pts.boundary).total;
+        loss.backward();
+        return loss;
+      });
+      train_ms += ms_since(start);
+      epoch = p.adam_steps + lbfgs.lbfgs_state().func_evals;
+      done = reached();
+    }
+  }
+  std::printf(
+      "pinn --bench-to-target: %s, %s, seed %llu, MLP 1-%s-1, %lld %s points, Adam lr %g for at most %lld "
+      "steps, then %lld L-BFGS steps; error every %lld steps on %lld points; %d thread%s\n",
+      p.name.c_str(), activation.c_str(), static_cast<unsigned long long>(seed), o.hidden.c_str(),
+      static_cast<long long>(o.points), o.sampling.c_str(), p.lr, static_cast<long long>(p.adam_steps),
+      static_cast<long long>(o.lbfgs_steps), static_cast<long long>(o.eval_every),
+      static_cast<long long>(o.fine_points), get_num_threads(), get_num_threads() == 1 ? "" : "s");
+  if (losses.size() >= 21) std::printf("loss at step 1: %.7g   at step 21: %.7g\n", losses[0], losses[20]);
+  std::printf("target %g %s: epoch %lld, error %.4g, training %.4f s, measuring %.4f s (left out)\n",
+              o.target, done ? "reached" : "not reached", static_cast<long long>(epoch), error,
+              train_ms / 1e3, measure_ms / 1e3);
   return 0;
 }
 
@@ -457,6 +535,8 @@ int run(int argc, char** argv) {
   std::vector<uint64_t> seeds;
   for (int64_t s : support::pinn_numbers("--seeds", o.seeds, false))
     seeds.push_back(static_cast<uint64_t>(s));
+  if (o.bench && o.bench_to_target)
+    return bench_to_target(problems.front(), activations.front(), seeds.front(), o);
   if (o.bench) return bench(problems.front(), activations.front(), seeds.front(), o);
 
   int64_t total_steps = 0;

@@ -37,6 +37,7 @@ struct PinnOptions {
   bool quick = false;
   bool bench = false;
   int64_t bench_steps = 300;
+  bool bench_to_target = false;
 };
 
 /// "a,b,,c" → {a, b, c}.
@@ -139,6 +140,11 @@ inline std::optional<int> parse_pinn_options(int argc, char** argv, PinnOptions&
   app.add_option("--bench-steps", o.bench_steps, "Steps timed by --bench (after 20 warm-up steps)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_flag("--bench-to-target", o.bench_to_target,
+               "With --bench: train the first problem, activation and seed until the error (measured every "
+               "--eval-every Adam steps and after every L-BFGS step) is below --target, Adam for at most "
+               "--adam-steps steps then --lbfgs-steps L-BFGS steps; print the steps and the training time, "
+               "the measurements left out; also writes the fine grid into --out");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
