@@ -28,6 +28,7 @@ std::atomic<bool> adaptive_on{true};
 std::atomic<int64_t> busy_until_ns{0};
 std::atomic<int64_t> backoff_ns{kFirstBackoffNs};
 std::atomic<int64_t> last_timed_ns{0};
+std::atomic<int64_t> regions_timed{0}, probes_run{0}, late_regions{0};
 
 void found_busy(int64_t now) {
   // Late again within one back-off period of the last one ending: the load
@@ -42,6 +43,7 @@ void found_busy(int64_t now) {
 // A region of two or more threads with nothing inside: times how long the
 // team takes to gather.
 void probe_team(int threads) {
+  probes_run.fetch_add(1, std::memory_order_relaxed);
   RegionClock clock;
 #pragma omp parallel num_threads(threads)
   clock.record(0);
@@ -61,6 +63,11 @@ void set_adaptive(bool on) {
   busy_until_ns.store(0, std::memory_order_relaxed);
   backoff_ns.store(kFirstBackoffNs, std::memory_order_relaxed);
 }
+TeamStats team_stats() {
+  return {regions_timed.load(std::memory_order_relaxed), probes_run.load(std::memory_order_relaxed),
+          late_regions.load(std::memory_order_relaxed)};
+}
+
 bool adaptive() { return adaptive_on.load(std::memory_order_relaxed); }
 
 bool backing_off() { return adaptive() && clock_ns() < busy_until_ns.load(std::memory_order_relaxed); }
@@ -84,13 +91,16 @@ void RegionClock::record(int64_t busy_ns) {
 
 void RegionClock::finish(int64_t now) {
   last_timed_ns.store(now, std::memory_order_relaxed);
-  if (threads_recorded_.load(std::memory_order_relaxed) < 2 || !adaptive()) return;
+  regions_timed.fetch_add(1, std::memory_order_relaxed);
+  if (threads_recorded_.load(std::memory_order_relaxed) < 2) return;
   // The wait: how much longer the region took than its least busy thread
   // worked. Longer than that work itself, the region ran slower than one
   // thread doing all of it would have.
   const int64_t shortest = shortest_busy_ns_.load(std::memory_order_relaxed);
   const int64_t waited = now - start_ns_ - shortest;
-  if (waited > std::max(kLateNs, shortest)) found_busy(now);
+  if (waited <= std::max(kLateNs, shortest)) return;
+  late_regions.fetch_add(1, std::memory_order_relaxed);
+  if (adaptive()) found_busy(now);
 }
 
 TeamScope::TeamScope(int64_t work, int64_t grain) {

@@ -35,6 +35,13 @@ bool adaptive();
 /// Whether the machine counts as busy right now (a back-off is running).
 bool backing_off();
 
+/// What the back-off rule has seen since the process started (for benchmarks
+/// and tests): parallel regions timed, probes among them, and late ones.
+struct TeamStats {
+  int64_t regions = 0, probes = 0, late = 0;
+};
+TeamStats team_stats();
+
 /// The steady clock in nanoseconds (a vDSO call, about 20 ns).
 int64_t clock_ns();
 
