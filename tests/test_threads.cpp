@@ -53,7 +53,10 @@ TEST_F(Threads, SmallWorkRunsOnOneThreadLargeWorkOnAll) {
 }
 
 TEST_F(Threads, ARegionWhoseThreadsWaitedBacksOff) {
+  const kernels::TeamStats before = kernels::team_stats();
   time_region(0ns, 3ms);  // nobody worked, yet the region took 3 ms: its team waited to run
+  EXPECT_EQ(kernels::team_stats().late, before.late + 1);
+  EXPECT_EQ(kernels::team_stats().regions, before.regions + 1);
   EXPECT_TRUE(kernels::backing_off());
   EXPECT_EQ(kernels::team_threads(kLarge), 1);
 }
@@ -78,7 +81,9 @@ TEST_F(Threads, TheBackOffEndsAndTheFullTeamIsTriedAgain) {
 TEST_F(Threads, TurnedOffItNeverBacksOff) {
   set_adaptive_threads(false);
   EXPECT_FALSE(adaptive_threads());
+  const int64_t late = kernels::team_stats().late;
   time_region(0ns, 3ms);
+  EXPECT_EQ(kernels::team_stats().late, late + 1) << "late regions are counted even with the back-off off";
   EXPECT_FALSE(kernels::backing_off());
   EXPECT_EQ(kernels::team_threads(kLarge), 2);
   set_adaptive_threads(true);
