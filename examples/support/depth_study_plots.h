@@ -102,8 +102,8 @@ inline void plot_depth_study(const Task& task, const StudyRuns& study, const std
   plot_png_and_svg(stem + "_depth_accuracy", 330 * cols, 380,
                    "set grid\nunset key\nset logscale x 2\nset xtics (" + xtics +
                        ")\nset xlabel 'hidden layers'\n" + "set ylabel '" + metric + "'\n" +
-                       (cls ? "" : "set logscale y\n") + "set multiplot layout 1," + std::to_string(cols) +
-                       " title " +
+                       (cls ? "set yrange [0:100]\n" : "set logscale y\n") + "set multiplot layout 1," +
+                       std::to_string(cols) + " title " +
                        gnuplot_quote(task.name + ": " + metric +
                                      " against depth (mean over seeds; a "
                                      "missing point: every seed diverged)") +
