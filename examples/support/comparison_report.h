@@ -71,8 +71,9 @@ class ComparisonReport {
     runs_total_ = static_cast<int64_t>(tasks.size()) * per_task;
     for (const auto& t : tasks) epochs_total_ += t.epochs * per_task;
     std::printf(
-        "%zu tasks × %zu activations × %zu norms%s × %lld seeds = %lld runs (%lld epochs), %s, %d thread%s\n",
-        tasks.size(), activations.size(), norms.size(),
+        "%zu tasks × %zu activations × %zu norm%s%s × %lld seeds = %lld runs (%lld epochs), %s, %d "
+        "thread%s\n",
+        tasks.size(), activations.size(), norms.size(), norms.size() == 1 ? "" : "s",
         study_ ? (" × " + std::to_string(depths.size()) + " depths").c_str() : "",
         static_cast<long long>(o.seeds), static_cast<long long>(runs_total_),
         static_cast<long long>(epochs_total_), recipe_.c_str(), ember::get_num_threads(),
