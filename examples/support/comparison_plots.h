@@ -200,6 +200,19 @@ inline std::pair<int, int> grid_of(size_t n) {
   return {static_cast<int>((n + cols - 1) / cols), cols};
 }
 
+/// A panel of a multiplot that holds only a legend: line i in line_style(i), titled
+/// titles[i]. It unsets the axes' settings (the panels after it set theirs again).
+inline std::string legend_panel(const std::vector<std::string>& titles, const std::string& key_title = "") {
+  std::string s =
+      "unset title\nunset border\nunset tics\nunset grid\nunset logscale\nunset xlabel\nunset ylabel\n"
+      "set xrange [0:1]\nset yrange [0:1]\nset key center center vertical font ',9'" +
+      (key_title.empty() ? "" : " title " + gnuplot_quote(key_title)) + "\nplot ";
+  for (size_t i = 0; i < titles.size(); ++i)
+    s +=
+        std::string(i ? ", " : "") + "NaN with lines " + line_style(i) + " title " + gnuplot_quote(titles[i]);
+  return s + "\nset autoscale\nset border\nset tics\nunset key\n";
+}
+
 /// One panel per activation, one line per hidden layer: `column(l)` of its
 /// block over epochs (`quantity(l)` as measured); the legend gets a panel of
 /// its own, so it covers no data.
@@ -219,12 +232,9 @@ std::string per_layer_panels(const std::string& file, const TaskRuns& runs, size
                 " notitle";
     s += plot.empty() ? empty_plot() : plot + "\n";
   }
-  s += "unset title\nunset border\nunset tics\nunset grid\nunset logscale\nset xrange [0:1]\n"
-       "set yrange [0:1]\nset key center center vertical font ',9' title 'x: epoch'\nplot ";
-  for (size_t l = 0; l < layers; ++l)
-    s += std::string(l ? ", " : "") + "NaN with lines " + line_style(l) + " title 'layer " +
-         std::to_string(l + 1) + "'";
-  return s + "\nunset multiplot\n";
+  std::vector<std::string> titles;
+  for (size_t l = 0; l < layers; ++l) titles.push_back("layer " + std::to_string(l + 1));
+  return s + legend_panel(titles, "x: epoch") + "unset multiplot\n";
 }
 
 }  // namespace detail

@@ -29,18 +29,6 @@ inline bool drawable(const std::vector<double>& values, bool log) {
                      [&](double v) { return std::isfinite(v) && (!log || v > 0); });
 }
 
-/// The legend panel: a line style and name per activation, no axes. It unsets the axes'
-/// settings; the panels after it set theirs again.
-inline std::string legend_panel(const std::vector<std::string>& activations) {
-  std::string s =
-      "unset title\nunset border\nunset tics\nunset grid\nunset logscale\nunset xlabel\nunset ylabel\n"
-      "set xrange [0:1]\nset yrange [0:1]\nset key center center vertical font ',9'\nplot ";
-  for (size_t a = 0; a < activations.size(); ++a)
-    s += std::string(a ? ", " : "") + "NaN with lines " + line_style(a) + " title " +
-         gnuplot_quote(activations[a]);
-  return s + "\nset autoscale\nset border\nset tics\nunset key\n";
-}
-
 /// One panel per normalisation: for each activation, `column` of block (norm, activation)
 /// of `file` against column 1, when `values(activation, norm)` has something to draw.
 template <class Values>
@@ -145,10 +133,11 @@ inline void plot_depth_study(const Task& task, const StudyRuns& study, const std
       }
     const std::string yrange =
         high > 0 ? "set yrange [" + fmt("%g", low / 1.5) + ":" + fmt("%g", high * 1.5) + "]\n" : "";
+    const std::string xtics = deepest <= 10 ? "set xtics 1\n" : "";  // no ticks between layers
     const std::string axes_settings =
         "set grid\nset logscale y\nset format y '%g'\nset tics font ',8'\n"
         "set xlabel 'hidden layer'\n" +
-        yrange;
+        xtics + yrange;
     plot_png_and_svg(
         stem + name, 330 * cols, 620,
         "unset key\n" + axes_settings + "set multiplot layout 2," + std::to_string(cols) + " title " +
