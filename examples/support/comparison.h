@@ -56,6 +56,10 @@ struct Run {
   std::vector<EpochStats> epochs;
   bool diverged = false;       ///< the loss became NaN or infinite
   std::vector<float> picture;  ///< the model's decision regions or fitted curve (see comparison_plots.h)
+  std::string norm = "none";   ///< each hidden block's normalisation layer: none, batch or layer
+
+  /// How tables and figures name the run: "selu", or "selu + batch" with a normalisation layer.
+  std::string label() const { return norm == "none" ? activation : activation + " + " + norm; }
 };
 
 /// Every run of one task: [activation][seed].

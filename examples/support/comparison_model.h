@@ -1,7 +1,8 @@
 // The network and optimizer of one activation-comparison run: an MLP whose
-// Linear layers are initialised as --init says, with the activation after
-// each hidden one, and handles on both kinds of layer for the health
-// measurements (layer_health.h); the optimizer by name. Nothing here trains.
+// Linear layers are initialised as --init says, each hidden block
+// Linear → [BatchNorm1d | LayerNorm] → activation → [Dropout | AlphaDropout],
+// and handles on its layers for the health measurements (layer_health.h);
+// the optimizer by name. Nothing here trains.
 #pragma once
 
 #include <ember.h>
@@ -32,16 +33,44 @@ inline std::shared_ptr<ember::nn::Linear> make_linear(int64_t in, int64_t out, c
   return linear;
 }
 
-/// in → widths… → out, each hidden Linear followed by the activation; `layers` gets handles on both.
+/// The normalisation layer of a hidden block of `width` units: nullptr for "none",
+/// BatchNorm1d for "batch", LayerNorm for "layer" (PyTorch's defaults: eps 1e-5, affine).
+inline std::shared_ptr<ember::nn::Module> make_norm(const std::string& norm, int64_t width) {
+  if (norm == "batch") return std::make_shared<ember::nn::BatchNorm1d>(width);
+  if (norm == "layer") return std::make_shared<ember::nn::LayerNorm>(width);
+  if (norm != "none") ember::fail("make_norm: unknown normalisation \"", norm, "\" (none, batch or layer)");
+  return nullptr;
+}
+
+/// The dropout after a hidden activation, nullptr for p = 0. SELU gets AlphaDropout: plain
+/// dropout's zeros would pull its outputs off the mean 0, variance 1 it keeps (Klambauer et al.).
+inline std::shared_ptr<ember::nn::Module> make_dropout(const std::string& activation, float p) {
+  if (p <= 0) return nullptr;
+  if (activation == "selu") return std::make_shared<ember::nn::AlphaDropout>(p);
+  return std::make_shared<ember::nn::Dropout>(p);
+}
+
+/// What each hidden block holds besides its Linear and activation.
+struct HiddenBlock {
+  std::string norm = "none";  ///< none, batch or layer, between the Linear and the activation
+  float dropout = 0;          ///< after the activation
+};
+
+/// in → widths… → out, each hidden block Linear → norm → activation → dropout (the last two
+/// as `block` asks); `layers` gets handles on the Linear, norm and activation of each.
 inline std::shared_ptr<ember::nn::Sequential> make_mlp(int64_t in, const std::vector<int64_t>& widths,
                                                        const std::string& activation, int64_t out,
-                                                       const std::string& init, MlpLayers& layers) {
+                                                       const std::string& init, MlpLayers& layers,
+                                                       const HiddenBlock& block = {}) {
   auto model = std::make_shared<ember::nn::Sequential>();
   for (int64_t width : widths) {
     layers.linear.push_back(make_linear(in, width, init));
+    layers.norm.push_back(make_norm(block.norm, width));
     layers.activation.push_back(activations().at(activation)());
     model->push_back(layers.linear.back());
+    if (layers.norm.back()) model->push_back(layers.norm.back());
     model->push_back(layers.activation.back());
+    if (auto dropout = make_dropout(activation, block.dropout)) model->push_back(dropout);
     in = width;
   }
   layers.linear.push_back(make_linear(in, out, init));

@@ -81,7 +81,7 @@ inline void write_series(const Task& task, const TaskRuns& runs, size_t layers, 
   std::ofstream out(path);
   const double scale = task.classification() ? 100 : 1;
   for (const auto& seeds : runs) {
-    out << "# " << seeds.front().activation << "\n";
+    out << "# " << seeds.front().label() << "\n";
     size_t epochs = 0;
     for (const Run& r : seeds) epochs = std::max(epochs, r.epochs.size());
     for (size_t e = 0; e < epochs; ++e) {
@@ -112,7 +112,7 @@ inline void write_pictures(const Task& task, const TaskRuns& runs, const std::st
   std::ofstream pic(pictures);
   for (const auto& seeds : runs) {
     const Run& r = seeds.front();
-    pic << "# " << r.activation << "\n";
+    pic << "# " << r.label() << "\n";
     if (r.picture.empty()) pic << "0 0\n";    // a diverged run: a placeholder, never drawn
     if (task.planar() && !r.picture.empty())  // a matrix of classes, row r at y = grid_coordinate(r)
       for (int row = 0; row < picture_side; ++row) {
@@ -171,8 +171,8 @@ std::string plot_activations(const std::string& file, const TaskRuns& runs, cons
                              const Quantity& q, bool log, Keep keep) {
   std::string plot;
   for (size_t i = 0; i < runs.size(); ++i) {
-    const std::string& name = runs[i].front().activation;
-    if (!keep(name) || !drawable(runs[i], q, log)) continue;
+    const std::string& name = runs[i].front().label();
+    if (!keep(runs[i].front().activation) || !drawable(runs[i], q, log)) continue;
     plot += std::string(plot.empty() ? "plot " : ", ") + gnuplot_quote(file) + " index " + std::to_string(i) +
             " using 1:" + column + " with lines " + line_style(i) + " title " + gnuplot_quote(name);
   }
@@ -185,19 +185,32 @@ inline std::string plot_activations(const std::string& file, const TaskRuns& run
 
 /// "relu (97.3%)": an activation and its run's final test accuracy or MSE.
 inline std::string panel_title(const Task& task, const Run& r) {
-  if (r.diverged) return r.activation + " (diverged)";
-  if (r.epochs.empty()) return r.activation;
+  if (r.diverged) return r.label() + " (diverged)";
+  if (r.epochs.empty()) return r.label();
   char text[32];
   const double m = r.epochs.back().test_metric;
   std::snprintf(text, sizeof text, task.classification() ? " (%.1f%%)" : " (%.4f)",
                 task.classification() ? 100 * m : m);
-  return r.activation + text;
+  return r.label() + text;
 }
 
 /// Rows and columns of a grid of n panels, wider than tall.
 inline std::pair<int, int> grid_of(size_t n) {
   const int cols = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(n))));
   return {static_cast<int>((n + cols - 1) / cols), cols};
+}
+
+/// A panel of a multiplot that holds only a legend: line i in line_style(i), titled
+/// titles[i]. It unsets the axes' settings (the panels after it set theirs again).
+inline std::string legend_panel(const std::vector<std::string>& titles, const std::string& key_title = "") {
+  std::string s =
+      "unset title\nunset border\nunset tics\nunset grid\nunset logscale\nunset xlabel\nunset ylabel\n"
+      "set xrange [0:1]\nset yrange [0:1]\nset key center center vertical font ',9'" +
+      (key_title.empty() ? "" : " title " + gnuplot_quote(key_title)) + "\nplot ";
+  for (size_t i = 0; i < titles.size(); ++i)
+    s +=
+        std::string(i ? ", " : "") + "NaN with lines " + line_style(i) + " title " + gnuplot_quote(titles[i]);
+  return s + "\nset autoscale\nset border\nset tics\nunset key\n";
 }
 
 /// One panel per activation, one line per hidden layer: `column(l)` of its
@@ -210,7 +223,7 @@ std::string per_layer_panels(const std::string& file, const TaskRuns& runs, size
   std::string s = "set multiplot layout " + std::to_string(rows) + "," + std::to_string(cols) + " title " +
                   gnuplot_quote(title) + "\nunset key\n";
   for (size_t i = 0; i < runs.size(); ++i) {
-    s += "set title " + gnuplot_quote(runs[i].front().activation) + "\n";
+    s += "set title " + gnuplot_quote(runs[i].front().label()) + "\n";
     std::string plot;
     for (size_t l = 0; l < layers; ++l)
       if (drawable(runs[i], quantity(l), log))
@@ -219,12 +232,9 @@ std::string per_layer_panels(const std::string& file, const TaskRuns& runs, size
                 " notitle";
     s += plot.empty() ? empty_plot() : plot + "\n";
   }
-  s += "unset title\nunset border\nunset tics\nunset grid\nunset logscale\nset xrange [0:1]\n"
-       "set yrange [0:1]\nset key center center vertical font ',9' title 'x: epoch'\nplot ";
-  for (size_t l = 0; l < layers; ++l)
-    s += std::string(l ? ", " : "") + "NaN with lines " + line_style(l) + " title 'layer " +
-         std::to_string(l + 1) + "'";
-  return s + "\nunset multiplot\n";
+  std::vector<std::string> titles;
+  for (size_t l = 0; l < layers; ++l) titles.push_back("layer " + std::to_string(l + 1));
+  return s + legend_panel(titles, "x: epoch") + "unset multiplot\n";
 }
 
 }  // namespace detail
@@ -310,7 +320,7 @@ inline void plot_task(const Task& task, const TaskRuns& runs, const std::string&
           plot += std::string(plot.empty() ? "plot " : ", ") + gnuplot_quote(series) + " index " +
                   std::to_string(i) + " using 1:" + std::to_string(learned_column(l, layers)) +
                   " with lines " + line_style(colour - 3, l) + " title " +
-                  gnuplot_quote(runs[i].front().activation + " layer " + std::to_string(l + 1));
+                  gnuplot_quote(runs[i].front().label() + " layer " + std::to_string(l + 1));
     }
     plot_png_and_svg(stem + "_learned", 900, 450,
                      common + "set ylabel 'PReLU slope a, Swish β'\nset title " +

@@ -78,7 +78,7 @@ inline std::string table_row(const Task& task, const std::vector<Run>& seeds) {
   }
   const std::string n = std::to_string(seeds.size());
   std::ostringstream row;
-  row << "| " << seeds.front().activation << " | "
+  row << "| " << seeds.front().label() << " | "
       << (task.classification() ? plus_minus(final_metric, "%.2f", 100) : plus_minus(final_metric, "%.3g"))
       << " | " << plus_minus(best_epoch, "%.0f") << " | "
       << (reached ? fmt("%.1f", summarize(to_target).mean) + " (" + std::to_string(reached) + "/" + n + ")"

@@ -4,7 +4,11 @@
 // gradient norm reaching each layer (vanishing or exploding), and what PReLU
 // and Swish learn.
 //
-// Measured on a fixed probe batch in eval mode. For every hidden unit, the
+// Measured on a fixed probe batch in eval mode, but for BatchNorm1d, which
+// normalises the probe with the probe's own statistics, as training does with
+// a batch: its running statistics start at mean 0, variance 1, so in eval mode
+// an untrained network's batch norm would be the identity and its spread at
+// initialisation would say nothing about batch normalisation. For every hidden unit, the
 // local derivative f'(x) of its activation is taken with autograd: an
 // elementwise activation's backward of sum(f(x)) is f'(x) itself, so one
 // rule covers every activation, with no formula per activation to keep in
@@ -29,12 +33,22 @@ namespace support {
 inline constexpr double saturated_derivative = 0.02;  ///< |f'(x)| below this is saturated
 inline constexpr double saturated_share = 0.9;        ///< … on at least this share of the samples
 
-/// Handles on an MLP's layers, in order: linear[l] feeds activation[l]; the
-/// last Linear (the output layer) has no activation.
+/// Handles on an MLP's layers, in order: linear[l] feeds norm[l] (nullptr: none),
+/// which feeds activation[l]; the last Linear (the output layer) has neither.
 struct MlpLayers {
   std::vector<std::shared_ptr<ember::nn::Linear>> linear;
+  std::vector<std::shared_ptr<ember::nn::Module>> norm;
   std::vector<std::shared_ptr<ember::nn::Module>> activation;
 };
+
+/// A hidden block's normalisation of `x`, as in training: BatchNorm1d with the batch's
+/// statistics, leaving its running statistics alone; LayerNorm does not depend on the mode.
+inline ember::Tensor normalize_as_in_training(ember::nn::Module& norm, const ember::Tensor& x) {
+  if (auto* bn = dynamic_cast<ember::nn::BatchNorm1d*>(&norm))
+    return ember::F::batch_norm(x, {}, {}, bn->weight, bn->bias, /*training=*/true, 0.0f,
+                                static_cast<float>(bn->eps));
+  return norm(x);
+}
 
 /// Dead and saturated units, mean and std of the outputs of each hidden
 /// layer, on `probe` (grad_norm is left 0: the training loop measures it).
@@ -49,6 +63,7 @@ inline std::vector<LayerHealth> layer_health(ember::nn::Module& model, const Mlp
     {
       NoGradGuard no_grad;
       pre = (*layers.linear[l])(x);
+      if (l < layers.norm.size() && layers.norm[l]) pre = normalize_as_in_training(*layers.norm[l], pre);
     }
     Tensor leaf = pre.detach().requires_grad_();
     Tensor post = (*layers.activation[l])(leaf);
