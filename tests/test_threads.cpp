@@ -15,6 +15,7 @@
 
 #include <ember.h>
 
+#include "core/kernels/idle_cores.h"
 #include "core/kernels/parallel.h"
 #include "core/kernels/team.h"
 
@@ -33,7 +34,10 @@ class Threads : public ::testing::Test {
     set_num_threads(2);
     kernels::set_adaptive(true);
   }
-  void TearDown() override { kernels::set_adaptive(true); }
+  void TearDown() override {
+    kernels::set_adaptive(true);
+    kernels::set_idle_cores_for_testing(std::nullopt);
+  }
 };
 
 // A region, ending now, in which two threads worked `busy` each but which took `took`.
@@ -70,12 +74,52 @@ TEST_F(Threads, ARegionThatTookAsLongAsItsWorkIsNotLate) {
   EXPECT_FALSE(kernels::backing_off());
 }
 
-TEST_F(Threads, TheBackOffEndsAndTheFullTeamIsTriedAgain) {
+TEST_F(Threads, TheBackOffEndsWhenAnotherCoreHadTimeToSpare) {
+  kernels::set_idle_cores_for_testing(1.0);  // as if the other core sat idle
   time_region(0ns, 2ms);
   ASSERT_TRUE(kernels::backing_off());
   std::this_thread::sleep_for(150ms);  // the first back-off is 0.1 s
   EXPECT_FALSE(kernels::backing_off());
   EXPECT_EQ(kernels::team_threads(kLarge), 2);
+}
+
+TEST_F(Threads, TheBackOffGoesOnWhileNoCoreIsFree) {
+  kernels::set_idle_cores_for_testing(0.1);  // the other program still holds its core
+  time_region(0ns, 2ms);
+  const kernels::TeamStats before = kernels::team_stats();
+  std::this_thread::sleep_for(150ms);
+  EXPECT_TRUE(kernels::backing_off()) << "tried the full team although no core was free";
+  EXPECT_EQ(kernels::team_threads(kLarge), 1);
+  EXPECT_EQ(kernels::team_stats().probes, before.probes);
+  kernels::set_idle_cores_for_testing(0.9);  // the load is gone
+  std::this_thread::sleep_for(150ms);
+  EXPECT_FALSE(kernels::backing_off());
+}
+
+TEST(IdleCores, ReadsIdleAndIowaitFromProcStat) {
+  EXPECT_EQ(kernels::parse_idle_ticks("cpu  4705 356 584 3699176 23 0 5 0 0 0\n"), 3699176 + 23);
+  EXPECT_EQ(kernels::parse_idle_ticks("cpu0 4705 356 584 3699176 23"), std::nullopt);  // one core's line
+  EXPECT_EQ(kernels::parse_idle_ticks("cpu  1 2 3"), std::nullopt);                    // cut short
+  EXPECT_EQ(kernels::parse_idle_ticks("intr 1 2 3 4 5"), std::nullopt);
+}
+
+TEST(IdleCores, ReadsTheRunnableCountFromLoadavg) {
+  EXPECT_EQ(kernels::parse_runnable("0.50 0.40 0.30 3/250 12345\n"), 3);
+  EXPECT_EQ(kernels::parse_runnable("12.00 9.10 8.25 17/1024 999"), 17);
+  EXPECT_EQ(kernels::parse_runnable("0.50 0.40 0.30 3"), std::nullopt);
+  EXPECT_EQ(kernels::parse_runnable("0.50 0.40"), std::nullopt);
+  ASSERT_TRUE(kernels::other_runnable_tasks().has_value()) << "/proc/loadavg is readable on Linux";
+  EXPECT_GE(*kernels::other_runnable_tasks(), 0);
+}
+
+TEST(IdleCores, MeasuresThisMachine) {
+  kernels::IdleMeter meter;
+  meter.start();
+  std::this_thread::sleep_for(50ms);
+  const std::optional<double> idle = meter.idle_cores();
+  ASSERT_TRUE(idle.has_value()) << "/proc/stat is readable on Linux";
+  EXPECT_GE(*idle, 0.0);
+  EXPECT_LE(*idle, std::thread::hardware_concurrency() + 1.0);  // the clock ticks are coarse
 }
 
 TEST_F(Threads, TurnedOffItNeverBacksOff) {

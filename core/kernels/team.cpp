@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <mutex>
+#include <thread>
+
+#include "core/kernels/idle_cores.h"
 
 namespace ember::kernels {
 namespace {
@@ -15,29 +19,70 @@ using namespace std::chrono_literals;
 // shortest thread's work. An idle machine forks in 1–50 µs; a thread that
 // lost its core to another program waits a time slice, 4–12 ms.
 constexpr int64_t kLateNs = std::chrono::nanoseconds(1ms).count();
-// Back-off after a late region: one thread for this long, doubling while the
-// load lasts, up to the maximum; then the full team is tried again.
+// Back-off after a late region: one thread for this long. At its end the
+// full team is tried again if another core sat idle for at least half the
+// period (idle_cores.h); if not, the back-off goes on without trying. Late
+// again soon after a try, the period doubles, up to the maximum.
 constexpr int64_t kFirstBackoffNs = std::chrono::nanoseconds(100ms).count();
 constexpr int64_t kLongestBackoffNs = std::chrono::nanoseconds(1600ms).count();
+constexpr double kSpareCores = 0.5;
 // A parallel oneDNN or sgemm call probes the team first when no region was
 // timed for this long.
 constexpr int64_t kProbeAfterNs = std::chrono::nanoseconds(2ms).count();
 
 // Process-wide: the load is the machine's, whichever thread meets it.
 std::atomic<bool> adaptive_on{true};
-std::atomic<int64_t> busy_until_ns{0};
-std::atomic<int64_t> backoff_ns{kFirstBackoffNs};
 std::atomic<int64_t> last_timed_ns{0};
 std::atomic<int64_t> regions_timed{0}, probes_run{0}, late_regions{0};
 
+// The back-off. busy_until_ns is read on every parallel call without a lock
+// (0: none); it changes, rarely, under the mutex with the rest.
+std::atomic<int64_t> busy_until_ns{0};
+std::mutex backoff_mutex;
+int64_t backoff_ns = kFirstBackoffNs;  // the current period
+int64_t last_try_ns = 0;               // when the full team was last tried again
+IdleMeter idle_since_backoff;
+
+void begin_period(int64_t now) {
+  idle_since_backoff.start();
+  busy_until_ns.store(now + backoff_ns, std::memory_order_relaxed);
+}
+
 void found_busy(int64_t now) {
-  // Late again within one back-off period of the last one ending: the load
-  // lasts, so wait twice as long before trying the full team again.
-  const int64_t previous_end = busy_until_ns.load(std::memory_order_relaxed);
-  int64_t backoff = backoff_ns.load(std::memory_order_relaxed);
-  backoff = now - previous_end < backoff ? std::min(2 * backoff, kLongestBackoffNs) : kFirstBackoffNs;
-  backoff_ns.store(backoff, std::memory_order_relaxed);
-  busy_until_ns.store(now + backoff, std::memory_order_relaxed);
+  std::lock_guard lock(backoff_mutex);
+  if (now < busy_until_ns.load(std::memory_order_relaxed)) return;  // already backing off
+  const bool soon_after_a_try = last_try_ns != 0 && now - last_try_ns < backoff_ns;
+  backoff_ns = soon_after_a_try ? std::min(2 * backoff_ns, kLongestBackoffNs) : kFirstBackoffNs;
+  begin_period(now);
+}
+
+// The first parallel call of the process: when other programs already hold
+// the cores the team would need, back off at once rather than after a late
+// region (a short run would pay that region's wait every time it starts).
+std::atomic<bool> start_checked{false};
+
+void check_load_at_start(int threads) {
+  if (start_checked.exchange(true, std::memory_order_relaxed)) return;
+  const std::optional<int64_t> others = other_runnable_tasks();
+  const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
+  if (others && cores - *others < threads) found_busy(clock_ns());
+}
+
+// At the end of a period: another one if no core had time to spare,
+// otherwise the full team is tried again.
+bool backoff_goes_on(int64_t now) {
+  std::lock_guard lock(backoff_mutex);
+  const int64_t until = busy_until_ns.load(std::memory_order_relaxed);
+  if (until == 0) return false;
+  if (now < until) return true;
+  const std::optional<double> idle = idle_since_backoff.idle_cores();
+  if (idle && *idle < kSpareCores) {
+    begin_period(now);
+    return true;
+  }
+  busy_until_ns.store(0, std::memory_order_relaxed);
+  last_try_ns = now;
+  return false;
 }
 
 // A region of two or more threads with nothing inside: times how long the
@@ -59,9 +104,12 @@ int64_t clock_ns() {
 }
 
 void set_adaptive(bool on) {
+  start_checked.store(true, std::memory_order_relaxed);  // a choice made: no guess at start
+  std::lock_guard lock(backoff_mutex);
   adaptive_on.store(on, std::memory_order_relaxed);
   busy_until_ns.store(0, std::memory_order_relaxed);
-  backoff_ns.store(kFirstBackoffNs, std::memory_order_relaxed);
+  backoff_ns = kFirstBackoffNs;
+  last_try_ns = 0;
 }
 TeamStats team_stats() {
   return {regions_timed.load(std::memory_order_relaxed), probes_run.load(std::memory_order_relaxed),
@@ -70,11 +118,17 @@ TeamStats team_stats() {
 
 bool adaptive() { return adaptive_on.load(std::memory_order_relaxed); }
 
-bool backing_off() { return adaptive() && clock_ns() < busy_until_ns.load(std::memory_order_relaxed); }
+bool backing_off() {
+  if (!adaptive() || busy_until_ns.load(std::memory_order_relaxed) == 0) return false;
+  const int64_t now = clock_ns();
+  return now < busy_until_ns.load(std::memory_order_relaxed) || backoff_goes_on(now);
+}
 
 int team_threads(int64_t work, int64_t grain) {
   const int threads = omp_get_max_threads();
-  if (threads == 1 || work < grain || backing_off()) return 1;
+  if (threads == 1 || work < grain) return 1;
+  if (adaptive()) check_load_at_start(threads);
+  if (backing_off()) return 1;
   return threads;
 }
 

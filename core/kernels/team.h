@@ -6,14 +6,16 @@
 // team has finished. When another program holds a core, one of ember's
 // threads often waits a whole scheduler time slice (4–12 ms here) before it
 // runs, and a region of 20 µs then takes milliseconds: with two threads on a
-// 2-core machine beside one busy process, training ran 2.8× slower than with
-// one thread. So ember times its parallel regions (and, when it runs none of
-// its own for a while, a tiny probe region before a oneDNN call). A region
-// whose threads waited more than a millisecond, and longer than the work
-// itself took, means a busy machine: the next regions run on one thread for
-// a back-off period (0.1 s, doubling to 1.6 s while the load lasts), then the
-// full team is tried again. Idle, the cost is two clock reads per thread and
-// region. set_adaptive_threads(false) turns the rule off (docs/threads.md).
+// 2-core machine beside one busy process, training ran 2.3–2.8× slower than
+// with one thread. So ember times its parallel regions (and, when it runs
+// none of its own for a while, a tiny probe region before a oneDNN call). A
+// region whose threads waited more than a millisecond, and longer than the
+// work itself took, means a busy machine: the next regions run on one thread
+// for a back-off period of 0.1 s. At its end the full team is tried again if
+// another core sat idle for half the period (idle_cores.h), else the back-off
+// goes on without trying; late again soon after a try, the period doubles, up
+// to 1.6 s. Idle, the cost is two clock reads per thread and region.
+// set_adaptive_threads(false) turns the rule off (docs/threads.md).
 #pragma once
 
 #include <atomic>
