@@ -110,6 +110,17 @@ def torch_model(weights, hidden):
     return model
 
 
+def poisson_loss(model, x, xb):
+    """examples/pinn's loss: mean squared residual of u'' = -pi^2 sin(pi x), u'' by
+    double backward, plus the mean squared boundary values u(+-1)."""
+    u = model(x)
+    du = torch.autograd.grad(u, x, torch.ones_like(u), create_graph=True)[0]
+    d2u = torch.autograd.grad(du, x, torch.ones_like(du), create_graph=True)[0]
+    r = d2u + math.pi * math.pi * torch.sin(math.pi * x)
+    ub = model(xb)
+    return (r * r).mean() + (ub * ub).mean()
+
+
 def run_torch(threads, steps, hidden, folder):
     """The median milliseconds of one step, and the loss at the first step and the 21st (after warm-up)."""
     torch.set_num_threads(threads)
@@ -119,15 +130,9 @@ def run_torch(threads, steps, hidden, folder):
     x.requires_grad_(True)
     xb = torch.tensor([[-1.0], [1.0]])
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    pi = math.pi
 
     def loss_fn():
-        u = model(x)
-        du = torch.autograd.grad(u, x, torch.ones_like(u), create_graph=True)[0]
-        d2u = torch.autograd.grad(du, x, torch.ones_like(du), create_graph=True)[0]
-        r = d2u + pi * pi * torch.sin(pi * x)
-        ub = model(xb)
-        return (r * r).mean() + (ub * ub).mean()
+        return poisson_loss(model, x, xb)
 
     warmup, times, losses = 20, [], []
     for step in range(warmup + steps):
@@ -169,15 +174,9 @@ def run_torch_to_error(threads, args, folder):
     grid = torch.tensor([float(v) for v in open(os.path.join(folder, "bench_grid.txt"))]).reshape(-1, 1)
     exact = torch.sin(math.pi * grid.double())  # in double from the float32 points, as ember does
     exact_norm2 = (exact * exact).sum().item()
-    pi = math.pi
 
     def loss_fn():
-        u = model(x)
-        du = torch.autograd.grad(u, x, torch.ones_like(u), create_graph=True)[0]
-        d2u = torch.autograd.grad(du, x, torch.ones_like(du), create_graph=True)[0]
-        r = d2u + pi * pi * torch.sin(pi * x)
-        ub = model(xb)
-        return (r * r).mean() + (ub * ub).mean()
+        return poisson_loss(model, x, xb)
 
     def error():
         with torch.no_grad():
