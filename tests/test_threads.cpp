@@ -96,6 +96,26 @@ TEST_F(Threads, TheBackOffGoesOnWhileNoCoreIsFree) {
   EXPECT_FALSE(kernels::backing_off());
 }
 
+// The back-off state is process-wide: threads of the user's that each run
+// ember meet it at once (scripts/tsan.sh runs this under ThreadSanitizer).
+TEST_F(Threads, ManyThreadsMeetTheBackOffAtOnce) {
+  kernels::set_idle_cores_for_testing(1.0);
+  std::vector<std::thread> threads;
+  std::atomic<int64_t> one_thread_answers{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      set_num_threads(2);
+      for (int i = 0; i < 200; ++i) {
+        if ((i + t) % 7 == 0) time_region(0ns, 2ms);
+        if (kernels::team_threads(kLarge) == 1) ++one_thread_answers;
+        kernels::TeamScope team(kLarge);
+      }
+    });
+  for (auto& thread : threads) thread.join();
+  EXPECT_TRUE(kernels::backing_off());
+  EXPECT_GT(one_thread_answers.load(), 0);
+}
+
 TEST(IdleCores, ReadsIdleAndIowaitFromProcStat) {
   EXPECT_EQ(kernels::parse_idle_ticks("cpu  4705 356 584 3699176 23 0 5 0 0 0\n"), 3699176 + 23);
   EXPECT_EQ(kernels::parse_idle_ticks("cpu0 4705 356 584 3699176 23"), std::nullopt);  // one core's line
