@@ -12,9 +12,10 @@ int get_num_threads();
 
 /// On a busy machine (another program holding a core), ember's parallel regions
 /// wait for threads that cannot run; with this on (the default) ember notices
-/// and runs on one thread for a back-off period (0.1 to 1.6 s), then tries all
-/// threads again. Turn it off for bit-identical results at a fixed thread count
-/// on any load (docs/determinism.md). Process-wide.
+/// and runs its parallel work on the cores that are free (on one thread at
+/// first, for 0.1 to 1.6 s), then on all its threads once they are free again.
+/// Turn it off for bit-identical results at a fixed thread count on any load
+/// (docs/determinism.md). Process-wide.
 void set_adaptive_threads(bool on);
 bool adaptive_threads();
 }  // namespace ember

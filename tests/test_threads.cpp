@@ -96,6 +96,33 @@ TEST_F(Threads, TheBackOffGoesOnWhileNoCoreIsFree) {
   EXPECT_FALSE(kernels::backing_off());
 }
 
+TEST_F(Threads, TheTeamIsSizedToTheFreeCores) {
+  set_num_threads(8);  // more than this machine's cores: the test only asks, never forks
+  time_region(0ns, 2ms);
+  EXPECT_EQ(kernels::team_threads(kLarge), 1);  // first a period on one thread, to measure
+  kernels::set_idle_cores_for_testing(3.0);     // three cores sat idle
+  std::this_thread::sleep_for(150ms);
+  EXPECT_EQ(kernels::team_threads(kLarge), 4) << "the calling thread and the three free cores";
+  EXPECT_TRUE(kernels::backing_off());
+  kernels::set_idle_cores_for_testing(0.0);  // those four busy now: ember's own, nothing more free
+  std::this_thread::sleep_for(150ms);
+  EXPECT_EQ(kernels::team_threads(kLarge), 4);
+  kernels::set_idle_cores_for_testing(4.0);  // the other program stopped
+  std::this_thread::sleep_for(150ms);
+  EXPECT_EQ(kernels::team_threads(kLarge), 8);
+  EXPECT_FALSE(kernels::backing_off());
+}
+
+TEST_F(Threads, ALateRegionOfASmallerTeamGoesBackToOneThread) {
+  set_num_threads(8);
+  time_region(0ns, 2ms);
+  kernels::set_idle_cores_for_testing(3.0);
+  std::this_thread::sleep_for(150ms);
+  ASSERT_EQ(kernels::team_threads(kLarge), 4);
+  time_region(0ns, 2ms);  // four were too many after all
+  EXPECT_EQ(kernels::team_threads(kLarge), 1);
+}
+
 // The back-off state is process-wide: threads of the user's that each run
 // ember meet it at once (scripts/tsan.sh runs this under ThreadSanitizer).
 TEST_F(Threads, ManyThreadsMeetTheBackOffAtOnce) {

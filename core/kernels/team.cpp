@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <limits>
 #include <mutex>
 #include <thread>
@@ -19,13 +20,13 @@ using namespace std::chrono_literals;
 // shortest thread's work. An idle machine forks in 1–50 µs; a thread that
 // lost its core to another program waits a time slice, 4–12 ms.
 constexpr int64_t kLateNs = std::chrono::nanoseconds(1ms).count();
-// Back-off after a late region: one thread for this long. At its end the
-// full team is tried again if another core sat idle for at least half the
-// period (idle_cores.h); if not, the back-off goes on without trying. Late
-// again soon after a try, the period doubles, up to the maximum.
+// Back-off after a late region: one thread for this long. At the end of
+// each period the team is sized to the cores that had time to spare during
+// it (idle_cores.h): the full team when that is all of them, else as many as
+// were free, another period. Late again soon after a larger team was tried,
+// the period doubles, up to the maximum.
 constexpr int64_t kFirstBackoffNs = std::chrono::nanoseconds(100ms).count();
 constexpr int64_t kLongestBackoffNs = std::chrono::nanoseconds(1600ms).count();
-constexpr double kSpareCores = 0.5;
 // A parallel oneDNN or sgemm call probes the team first when no region was
 // timed for this long.
 constexpr int64_t kProbeAfterNs = std::chrono::nanoseconds(2ms).count();
@@ -38,9 +39,10 @@ std::atomic<int64_t> regions_timed{0}, probes_run{0}, late_regions{0};
 // The back-off. busy_until_ns is read on every parallel call without a lock
 // (0: none); it changes, rarely, under the mutex with the rest.
 std::atomic<int64_t> busy_until_ns{0};
+std::atomic<int> backoff_team{1};  // the threads a region gets meanwhile
 std::mutex backoff_mutex;
 int64_t backoff_ns = kFirstBackoffNs;  // the current period
-int64_t last_try_ns = 0;               // when the full team was last tried again
+int64_t last_try_ns = 0;               // when a larger team was last tried
 IdleMeter idle_since_backoff;
 
 void begin_period(int64_t now) {
@@ -50,9 +52,10 @@ void begin_period(int64_t now) {
 
 void found_busy(int64_t now) {
   std::lock_guard lock(backoff_mutex);
-  if (now < busy_until_ns.load(std::memory_order_relaxed)) return;  // already backing off
+  if (now < busy_until_ns.load(std::memory_order_relaxed) && backoff_team.load() == 1) return;
   const bool soon_after_a_try = last_try_ns != 0 && now - last_try_ns < backoff_ns;
   backoff_ns = soon_after_a_try ? std::min(2 * backoff_ns, kLongestBackoffNs) : kFirstBackoffNs;
+  backoff_team.store(1, std::memory_order_relaxed);
   begin_period(now);
 }
 
@@ -65,24 +68,33 @@ void check_load_at_start(int threads) {
   if (start_checked.exchange(true, std::memory_order_relaxed)) return;
   const std::optional<int64_t> others = other_runnable_tasks();
   const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
-  if (others && cores - *others < threads) found_busy(clock_ns());
+  // Only other programs count: more threads than cores with nothing else
+  // running is the caller's own choice.
+  if (!others || *others == 0 || cores - *others >= threads) return;
+  found_busy(clock_ns());
+  backoff_team.store(static_cast<int>(std::max<int64_t>(1, cores - *others)), std::memory_order_relaxed);
 }
 
-// At the end of a period: another one if no core had time to spare,
-// otherwise the full team is tried again.
-bool backoff_goes_on(int64_t now) {
+// At the end of a period, the cores ember could have: those that sat idle,
+// plus those its own team held beyond the calling thread. A team of 1 + that
+// (rounded) runs the next period, or the full team ends the back-off.
+bool backoff_goes_on(int64_t now, int full_team) {
   std::lock_guard lock(backoff_mutex);
   const int64_t until = busy_until_ns.load(std::memory_order_relaxed);
   if (until == 0) return false;
   if (now < until) return true;
+  const int team = backoff_team.load(std::memory_order_relaxed);
   const std::optional<double> idle = idle_since_backoff.idle_cores();
-  if (idle && *idle < kSpareCores) {
-    begin_period(now);
-    return true;
+  const double free = idle ? *idle + (team - 1) : full_team;
+  const int next = 1 + static_cast<int>(std::min<double>(full_team, std::floor(free + 0.5)));
+  if (next > team) last_try_ns = now;
+  if (next >= full_team) {
+    busy_until_ns.store(0, std::memory_order_relaxed);
+    return false;
   }
-  busy_until_ns.store(0, std::memory_order_relaxed);
-  last_try_ns = now;
-  return false;
+  backoff_team.store(next, std::memory_order_relaxed);
+  begin_period(now);
+  return true;
 }
 
 // A region of two or more threads with nothing inside: times how long the
@@ -108,6 +120,7 @@ void set_adaptive(bool on) {
   std::lock_guard lock(backoff_mutex);
   adaptive_on.store(on, std::memory_order_relaxed);
   busy_until_ns.store(0, std::memory_order_relaxed);
+  backoff_team.store(1, std::memory_order_relaxed);
   backoff_ns = kFirstBackoffNs;
   last_try_ns = 0;
 }
@@ -118,18 +131,20 @@ TeamStats team_stats() {
 
 bool adaptive() { return adaptive_on.load(std::memory_order_relaxed); }
 
-bool backing_off() {
-  if (!adaptive() || busy_until_ns.load(std::memory_order_relaxed) == 0) return false;
+int backoff_threads(int threads) {
+  if (!adaptive() || busy_until_ns.load(std::memory_order_relaxed) == 0) return threads;
   const int64_t now = clock_ns();
-  return now < busy_until_ns.load(std::memory_order_relaxed) || backoff_goes_on(now);
+  if (now >= busy_until_ns.load(std::memory_order_relaxed) && !backoff_goes_on(now, threads)) return threads;
+  return std::min(threads, backoff_team.load(std::memory_order_relaxed));
 }
+
+bool backing_off() { return backoff_threads(omp_get_max_threads()) < omp_get_max_threads(); }
 
 int team_threads(int64_t work, int64_t grain) {
   const int threads = omp_get_max_threads();
   if (threads == 1 || work < grain) return 1;
   if (adaptive()) check_load_at_start(threads);
-  if (backing_off()) return 1;
-  return threads;
+  return backoff_threads(threads);
 }
 
 RegionClock::RegionClock(int64_t start_ns)
@@ -160,18 +175,15 @@ void RegionClock::finish(int64_t now) {
 TeamScope::TeamScope(int64_t work, int64_t grain) {
   const int threads = omp_get_max_threads();
   if (threads == 1) return;
-  if (team_threads(work, grain) == 1) {
-    saved_ = threads;
-    omp_set_num_threads(1);
-    return;
-  }
-  if (adaptive() && !omp_in_parallel() &&
+  int team = team_threads(work, grain);
+  if (team > 1 && adaptive() && !omp_in_parallel() &&
       clock_ns() - last_timed_ns.load(std::memory_order_relaxed) > kProbeAfterNs) {
-    probe_team(threads);
-    if (backing_off()) {
-      saved_ = threads;
-      omp_set_num_threads(1);
-    }
+    probe_team(team);
+    team = team_threads(work, grain);
+  }
+  if (team < threads) {
+    saved_ = threads;
+    omp_set_num_threads(team);
   }
 }
 

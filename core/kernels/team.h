@@ -1,6 +1,6 @@
 // How many threads the next parallel region gets: OpenMP's count, except one
-// thread when the work is small (forking costs more than it saves) or when
-// the machine was recently found busy.
+// thread when the work is small (forking costs more than it saves), and fewer
+// when the machine was recently found busy.
 //
 // Why the second rule: an OpenMP region ends only when every thread of its
 // team has finished. When another program holds a core, one of ember's
@@ -11,10 +11,13 @@
 // none of its own for a while, a tiny probe region before a oneDNN call). A
 // region whose threads waited more than a millisecond, and longer than the
 // work itself took, means a busy machine: the next regions run on one thread
-// for a back-off period of 0.1 s. At its end the full team is tried again if
-// another core sat idle for half the period (idle_cores.h), else the back-off
-// goes on without trying; late again soon after a try, the period doubles, up
-// to 1.6 s. Idle, the cost is two clock reads per thread and region.
+// for a back-off period of 0.1 s. At the end of each period the team is
+// sized to the cores that had time to spare during it (idle_cores.h): all
+// of ember's threads once every core it wants was free, else as many as were
+// free, for another period. Late again soon after a larger team was tried,
+// the period doubles, up to 1.6 s. A run that starts while other programs
+// hold cores starts with the rest. Idle, the cost is two clock reads per
+// thread and region.
 // set_adaptive_threads(false) turns the rule off (docs/threads.md).
 #pragma once
 
@@ -26,15 +29,17 @@ namespace ember::kernels {
 /// Elements below which elementwise loops stay on one thread (see bench/).
 constexpr int64_t kParallelGrain = 32768;
 
-/// The threads for a region of `work` units: 1 when work < grain, or while
-/// the machine is found busy; otherwise the calling thread's OpenMP count.
+/// The threads for a region of `work` units: 1 when work < grain; while the
+/// machine is found busy, the back-off's team (at most the OpenMP count);
+/// otherwise the calling thread's OpenMP count.
 int team_threads(int64_t work, int64_t grain = kParallelGrain);
 
 /// Whether busy-machine back-off is on (default) — process-wide.
 void set_adaptive(bool on);
 bool adaptive();
 
-/// Whether the machine counts as busy right now (a back-off is running).
+/// Whether the machine counts as busy right now: a back-off gives the calling
+/// thread fewer threads than its OpenMP count.
 bool backing_off();
 
 /// What the back-off rule has seen since the process started (for benchmarks
