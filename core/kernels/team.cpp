@@ -50,12 +50,13 @@ void begin_period(int64_t now) {
   busy_until_ns.store(now + backoff_ns, std::memory_order_relaxed);
 }
 
-void found_busy(int64_t now) {
+// A late region (or busy cores at the start): `team` threads for a period.
+void found_busy(int64_t now, int team = 1) {
   std::lock_guard lock(backoff_mutex);
   if (now < busy_until_ns.load(std::memory_order_relaxed) && backoff_team.load() == 1) return;
   const bool soon_after_a_try = last_try_ns != 0 && now - last_try_ns < backoff_ns;
   backoff_ns = soon_after_a_try ? std::min(2 * backoff_ns, kLongestBackoffNs) : kFirstBackoffNs;
-  backoff_team.store(1, std::memory_order_relaxed);
+  backoff_team.store(team, std::memory_order_relaxed);
   begin_period(now);
 }
 
@@ -71,8 +72,7 @@ void check_load_at_start(int threads) {
   // Only other programs count: more threads than cores with nothing else
   // running is the caller's own choice.
   if (!others || *others == 0 || cores - *others >= threads) return;
-  found_busy(clock_ns());
-  backoff_team.store(static_cast<int>(std::max<int64_t>(1, cores - *others)), std::memory_order_relaxed);
+  found_busy(clock_ns(), static_cast<int>(std::max<int64_t>(1, cores - *others)));
 }
 
 // At the end of a period, the cores ember could have: those that sat idle,
@@ -95,6 +95,15 @@ bool backoff_goes_on(int64_t now, int full_team) {
   backoff_team.store(next, std::memory_order_relaxed);
   begin_period(now);
   return true;
+}
+
+// The threads a region may have: `threads`, or the back-off's team.
+int backoff_threads(int threads) {
+  if (!adaptive_on.load(std::memory_order_relaxed) || busy_until_ns.load(std::memory_order_relaxed) == 0)
+    return threads;
+  const int64_t now = clock_ns();
+  if (now >= busy_until_ns.load(std::memory_order_relaxed) && !backoff_goes_on(now, threads)) return threads;
+  return std::min(threads, backoff_team.load(std::memory_order_relaxed));
 }
 
 // A region of two or more threads with nothing inside: times how long the
@@ -130,13 +139,6 @@ TeamStats team_stats() {
 }
 
 bool adaptive() { return adaptive_on.load(std::memory_order_relaxed); }
-
-int backoff_threads(int threads) {
-  if (!adaptive() || busy_until_ns.load(std::memory_order_relaxed) == 0) return threads;
-  const int64_t now = clock_ns();
-  if (now >= busy_until_ns.load(std::memory_order_relaxed) && !backoff_goes_on(now, threads)) return threads;
-  return std::min(threads, backoff_team.load(std::memory_order_relaxed));
-}
 
 bool backing_off() { return backoff_threads(omp_get_max_threads()) < omp_get_max_threads(); }
 
