@@ -186,9 +186,10 @@ inline std::optional<int> parse_train_options(int argc, char** argv, TrainOption
   app.add_option("--out", o.out, "Folder for metrics.csv, learning curves, checkpoint and model")
       ->capture_default_str();
   app.add_option("--checkpoint", o.checkpoint, "Checkpoint file (default: <out>/checkpoint.safetensors)");
-  app.add_flag("--resume", o.resume,
-               "Continue from the checkpoint (same options, seed and threads: the same result; to the bit with "
-               "--fixed-threads or an idle machine)");
+  app.add_flag(
+      "--resume", o.resume,
+      "Continue from the checkpoint (same options, seed and threads: the same result; to the bit with "
+      "--fixed-threads or an idle machine)");
   auto* csv =
       app.add_option("--csv", o.csv,
                      "Train on your own CSV file (instead of --dataset): numeric feature columns and a "
