@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "core/kernels/parallel.h"
+#include "core/kernels/team.h"
 
 #include "core/kernels/dnnl_context_detail.hpp"
 
@@ -83,7 +83,7 @@ void execute(CachedPrimitive& p, std::initializer_list<std::pair<int, const floa
     for (const auto& [id, memory] : p.args)
       p.elements = std::max<int64_t>(p.elements, memory.get_desc().get_size() / sizeof(float));
   }
-  TeamScope team(p.elements);  // small tensors or a busy machine: one thread
+  TeamScope team(p.elements);  // small tensors or a busy machine: fewer threads
   // oneDNN takes a void* for inputs and outputs alike; inputs are only read.
   for (auto [id, ptr] : buffers) p.args.at(id).set_data_handle(const_cast<float*>(ptr));
   p.primitive.execute(stream(), p.args);

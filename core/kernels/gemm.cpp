@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "core/error.h"
-#include "core/kernels/parallel.h"
+#include "core/kernels/team.h"
 
 namespace ember::kernels {
 
@@ -20,7 +20,7 @@ void gemm(const float* a, bool a_t, const float* b, bool b_t, const float* bias,
     return;
   }
   int64_t lda = a_t ? m : k, ldb = b_t ? k : n;
-  TeamScope team(m * n * k, 64 * kParallelGrain);  // a small product: forking threads costs more
+  TeamScope team(m * n * k, 64 * kParallelGrain);  // a small product or a busy machine: fewer threads
   dnnl_status_t status =
       dnnl_sgemm(a_t ? 'T' : 'N', b_t ? 'T' : 'N', m, n, k, 1.0f, a, lda, b, ldb, bias ? 1.0f : 0.0f, c, n);
   if (status != dnnl_success)

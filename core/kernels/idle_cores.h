@@ -1,8 +1,9 @@
-// IdleMeter: how many cores sat idle, on average, over a stretch of time —
-// from the idle and iowait times of /proc/stat's first line. The back-off
-// of team.h reads it at the end of each back-off period, so that it tries
-// the full team again only when another core had time to spare, instead of
-// paying a time slice's wait to find out.
+// What Linux's /proc says about the machine's load, for the back-off of
+// team.h: IdleMeter, how many cores sat idle on average over a stretch of
+// time (/proc/stat's idle and iowait), read at the end of each back-off period
+// to size the team without paying a time slice's wait to find out; and
+// other_runnable_tasks(), the programs ready to run right now (/proc/loadavg),
+// read once at the first parallel call.
 #pragma once
 
 #include <cstdint>

@@ -66,7 +66,10 @@ void found_busy(int64_t now, int team = 1) {
 std::atomic<bool> start_checked{false};
 
 void check_load_at_start(int threads) {
-  if (start_checked.exchange(true, std::memory_order_relaxed)) return;
+  // A plain load first: every parallel call passes here, the exchange only once.
+  if (start_checked.load(std::memory_order_relaxed) ||
+      start_checked.exchange(true, std::memory_order_relaxed))
+    return;
   const std::optional<int64_t> others = other_runnable_tasks();
   const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
   // Only other programs count: more threads than cores with nothing else
