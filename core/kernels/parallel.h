@@ -1,6 +1,6 @@
 // parallel_for: splits [0, n) into one contiguous chunk per thread of the
 // team that team_threads() grants — one thread when n is too small for the
-// fork to pay, or while the machine is busy (see team.h). Each region is
+// fork to pay, fewer while the machine is busy (see team.h). Each region is
 // timed so that a busy machine is noticed.
 #pragma once
 
