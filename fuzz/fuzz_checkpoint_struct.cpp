@@ -2,7 +2,7 @@
 // optim::load_checkpoint, optim::load_state) and their writers. Where
 // fuzz_safetensors mutates bytes (and rarely gets past the JSON), this target
 // *generates* files from the fuzzer's bytes: it saves a real checkpoint of one
-// of seven optimizer set-ups, then rewrites its logical content — tensors
+// of eight optimizer set-ups, then rewrites its logical content — tensors
 // dropped, added, renamed, given other dtypes, shapes, offsets or values
 // (negative sums of squares, NaN); metadata keys removed or set to odd text
 // (inf, nan, 1e999, hex floats, huge numbers, invalid UTF-8, lone surrogate
@@ -68,7 +68,8 @@ std::shared_ptr<nn::Sequential> make_model() {
       std::make_shared<nn::Linear>(3, 4), std::make_shared<nn::ReLU>(), std::make_shared<nn::Linear>(4, 2)});
 }
 
-// The seven set-ups: each optimizer, and each option that adds a buffer.
+// The eight set-ups: each optimizer, and each option that adds a buffer.
+constexpr int kSetups = 8;
 std::unique_ptr<optim::Optimizer> make_optimizer(int kind, const std::vector<Tensor>& p) {
   switch (kind) {
     case 0:
@@ -84,17 +85,29 @@ std::unique_ptr<optim::Optimizer> make_optimizer(int kind, const std::vector<Ten
       return std::make_unique<optim::AdamW>(p, optim::AdamWOptions{.lr = 0.01f});
     case 5:
       return std::make_unique<optim::RMSprop>(p, optim::RMSpropOptions{.momentum = 0.5f, .centered = true});
-    default:
+    case 6:
       return std::make_unique<optim::Adagrad>(p, optim::AdagradOptions{.lr_decay = 0.1f});
+    default:  // its state is shared by all parameters: "shared.*" tensors and metadata
+      return std::make_unique<optim::LBFGS>(
+          p, optim::LBFGSOptions{.max_iter = 3, .history_size = 2, .line_search_fn = "strong_wolfe"});
   }
 }
 
 void train_one_step(nn::Module& model, optim::Optimizer& optimizer, optim::LRScheduler* scheduler) {
   Tensor y = model(tensor({0.5f, -1.0f, 2.0f, 1.0f, 0.0f, -0.5f}, {2, 3}));
   FUZZ_CHECK(y.shape() == Shape({2, 2}), "forward: shape %s", shape_str(y.shape()).c_str());
-  optimizer.zero_grad();
-  F::mse_loss(y, zeros({2, 2})).backward();
-  optimizer.step();
+  if (auto* lbfgs = dynamic_cast<optim::LBFGS*>(&optimizer)) {
+    lbfgs->step([&] {
+      lbfgs->zero_grad();
+      Tensor loss = F::mse_loss(model(tensor({0.5f, -1.0f, 2.0f, 1.0f, 0.0f, -0.5f}, {2, 3})), ones({2, 2}));
+      loss.backward();
+      return loss;
+    });
+  } else {
+    optimizer.zero_grad();
+    F::mse_loss(y, zeros({2, 2})).backward();
+    optimizer.step();
+  }
   if (scheduler) scheduler->step();
 }
 
@@ -266,6 +279,11 @@ std::string odd_name(FuzzedDataProvider& in) {
                                                  "state.0",
                                                  "state.00.exp_avg",
                                                  "state.18446744073709551616.sum",
+                                                 "shared.d",
+                                                 "shared.old_dirs",
+                                                 "shared.ro",
+                                                 "shared.al",
+                                                 "shared.",
                                                  "model.0.weight",
                                                  "model.0.bias",
                                                  "model.2.weight",
@@ -361,7 +379,7 @@ void mutate(File& f, FuzzedDataProvider& in) {
   auto pick_state = [&]() -> Item* {
     std::vector<Item*> state;
     for (Item& it : f.items)
-      if (it.name.rfind("\"state.", 0) == 0) state.push_back(&it);
+      if (it.name.rfind("\"state.", 0) == 0 || it.name.rfind("\"shared.", 0) == 0) state.push_back(&it);
     return state.empty() ? nullptr : state[in.ConsumeIntegralInRange<size_t>(0, state.size() - 1)];
   };
   switch (in.ConsumeIntegralInRange<int>(0, 18)) {
@@ -369,9 +387,20 @@ void mutate(File& f, FuzzedDataProvider& in) {
       if (Item* it = pick_state()) f.items.erase(f.items.begin() + (it - f.items.data()));
       break;
     case 17: {  // a rate, count or epoch out of range, as valid text
-      static const char* keys[] = {
-          "lr",     "scheduler.base_lr",    "scheduler.last_lr",    "epoch",     "step.0",
-          "step.1", "scheduler.last_epoch", "scheduler.step_count", "num_params"};
+      static const char* keys[] = {"lr",
+                                   "scheduler.base_lr",
+                                   "scheduler.last_lr",
+                                   "epoch",
+                                   "step.0",
+                                   "step.1",
+                                   "scheduler.last_epoch",
+                                   "scheduler.step_count",
+                                   "num_params",
+                                   "shared.n_iter",
+                                   "shared.func_evals",
+                                   "shared.t",
+                                   "shared.H_diag",
+                                   "shared.prev_loss"};
       static const char* values[] = {"inf",
                                      "-inf",
                                      "nan",
@@ -528,7 +557,7 @@ void non_regular(FuzzedDataProvider& in) {
   const std::string paths[] = {"/dev/null", "/dev/zero", fifo_path(), folder};
   const std::string& path = paths[in.ConsumeIntegralInRange<size_t>(0, 3)];
   auto model = make_model();
-  auto optimizer = make_optimizer(in.ConsumeIntegralInRange<int>(0, 6), model->parameters());
+  auto optimizer = make_optimizer(in.ConsumeIntegralInRange<int>(0, kSetups - 1), model->parameters());
   auto refused = [&](const char* call, std::initializer_list<const char*> names,
                      const std::function<void()>& f) {
     FUZZ_CHECK(answer(call, names, f), "%s accepted %s", call, path.c_str());
@@ -578,7 +607,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);
   const int mode = in.ConsumeIntegralInRange<int>(0, 15);
-  const int kind = in.ConsumeIntegralInRange<int>(0, 6);
+  const int kind = in.ConsumeIntegralInRange<int>(0, kSetups - 1);
   if (mode == 0) {
     non_regular(in);
     return 0;
@@ -610,7 +639,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                          bytes.size());
   // Mostly into the set-up that wrote it (to get past the kind checks), sometimes another.
   const int load_kind =
-      in.ConsumeIntegralInRange<int>(0, 3) == 0 ? in.ConsumeIntegralInRange<int>(0, 6) : kind;
+      in.ConsumeIntegralInRange<int>(0, 3) == 0 ? in.ConsumeIntegralInRange<int>(0, kSetups - 1) : kind;
   load_everything(path, load_kind, with_scheduler);
   return 0;
 }

@@ -18,7 +18,7 @@ inline std::string bits(const ember::Tensor& t) {
   return out;
 }
 
-// The model's parameters, then (when given) the optimizer's lr and state, the
+// The model's parameters, then (when given) the optimizer's lr, state and shared state, the
 // scheduler's state, and the generator's.
 inline std::string snapshot(const ember::nn::Module& model, const ember::optim::Optimizer* optimizer,
                             const ember::optim::LRScheduler* scheduler) {
@@ -31,6 +31,9 @@ inline std::string snapshot(const ember::nn::Module& model, const ember::optim::
       s += std::to_string(p.step);
       for (const auto& [name, t] : p.tensors) s += name + bits(t);
     }
+    const optim::SharedState shared = optimizer->shared_state();
+    for (const auto& [name, t] : shared.tensors) s += name + bits(t);
+    for (const auto& [name, value] : shared.values) s += name + "=" + value + ";";
   }
   if (scheduler) {
     optim::LRScheduler::State st = scheduler->state();

@@ -21,22 +21,20 @@ namespace {
 constexpr const char* kStateFormat = "ember.optimizer.v1";
 constexpr const char* kCheckpointFormat = "ember.checkpoint.v1";
 constexpr const char* kModelPrefix = "model.";
+// The optimizer's shared state (LBFGS's history): tensors and metadata "shared.<name>".
+const std::string kSharedPrefix = "shared.";
 
 // The metadata keys add_state and the format use; a checkpoint's `extra` may use any other.
 bool is_own_key(const std::string& key) {
   static const std::set<std::string> fixed{"format", "optimizer", "num_params", "lr",
                                            "epoch",  "rng",       "scheduler"};
-  return fixed.count(key) || key.rfind("step.", 0) == 0 || key.rfind("scheduler.", 0) == 0;
+  return fixed.count(key) || key.rfind("step.", 0) == 0 || key.rfind("scheduler.", 0) == 0 ||
+         key.rfind(kSharedPrefix, 0) == 0;
 }
 
-// An optimizer whose state() is not all it remembers (LBFGS) is refused before anything is written.
-void check_savable(const Optimizer& optimizer, const char* call, const std::string& path) {
-  if (std::string missing = optimizer.unsaved_state(); !missing.empty())
-    fail(call, ": ", path, ": ", optimizer.name(), " state cannot be saved: ", missing);
-}
-
-// Tensors "state.<i>.<name>"; metadata: the optimizer's name, parameter count,
-// lr and per-parameter step counts, the scheduler's state, the epoch, the generator.
+// Tensors "state.<i>.<name>" and "shared.<name>"; metadata: the optimizer's name, parameter
+// count, lr, per-parameter step counts and shared values, the scheduler's state, the epoch,
+// the generator.
 void add_state(nn::NamedTensors& tensors, nn::Metadata& meta, const Optimizer& optimizer,
                const LRScheduler* scheduler, int64_t epoch) {
   meta["optimizer"] = optimizer.name();
@@ -50,6 +48,9 @@ void add_state(nn::NamedTensors& tensors, nn::Metadata& meta, const Optimizer& o
     for (const auto& [name, t] : state[i].tensors)
       tensors.emplace_back("state." + std::to_string(i) + "." + name, t);
   }
+  SharedState shared = optimizer.shared_state();
+  for (const auto& [name, t] : shared.tensors) tensors.emplace_back(kSharedPrefix + name, t);
+  for (const auto& [name, value] : shared.values) meta[kSharedPrefix + name] = value;
   if (scheduler) {
     LRScheduler::State s = scheduler->state();
     meta["scheduler"] = scheduler->name();
@@ -63,13 +64,14 @@ void add_state(nn::NamedTensors& tensors, nn::Metadata& meta, const Optimizer& o
 // What add_state wrote, read back and checked: applying it cannot fail.
 struct SavedState {
   std::vector<ParamState> params;
+  SharedState shared;
   double lr = 0;
   int64_t epoch = 0;
   LRScheduler::State scheduler;  // read only when a scheduler is given
   std::string rng;
 };
 
-// Every tensor must be "state.<i>.<name>"; errors begin with the reader's context.
+// Every tensor must be "state.<i>.<name>" or "shared.<name>"; errors begin with the reader's context.
 SavedState parse_state(const nn::NamedTensors& tensors, const nn::MetadataReader& r,
                        const Optimizer& optimizer, const LRScheduler* scheduler, bool check_rng) {
   const std::string& where = r.context;
@@ -83,7 +85,13 @@ SavedState parse_state(const nn::NamedTensors& tensors, const nn::MetadataReader
   SavedState s;
   s.params.resize(n);
   for (size_t i = 0; i < n; ++i) s.params[i].step = r.integer("step." + std::to_string(i));
+  for (const auto& [key, value] : r.metadata)
+    if (key.rfind(kSharedPrefix, 0) == 0) s.shared.values[key.substr(kSharedPrefix.size())] = value;
   for (const auto& [name, t] : tensors) {
+    if (name.rfind(kSharedPrefix, 0) == 0) {
+      s.shared.tensors[name.substr(kSharedPrefix.size())] = t;
+      continue;
+    }
     size_t dot = name.find('.', 6);
     size_t i = 0;
     bool ok = name.rfind("state.", 0) == 0 && dot != std::string::npos && dot > 6;
@@ -134,11 +142,13 @@ SavedState parse_state(const nn::NamedTensors& tensors, const nn::MetadataReader
     check_rate("scheduler.last_lr", c.last_lr);
   }
   optimizer.check_state(s.params, where);
+  optimizer.check_shared_state(s.shared, where);
   return s;
 }
 
 void apply_state(SavedState s, Optimizer& optimizer, LRScheduler* scheduler, bool restore_rng) {
   optimizer.set_state(std::move(s.params));
+  optimizer.set_shared_state(s.shared);
   optimizer.set_lr(s.lr);
   if (scheduler) scheduler->set_state(s.scheduler);
   if (restore_rng) default_generator().set_state(s.rng);
@@ -148,7 +158,6 @@ void apply_state(SavedState s, Optimizer& optimizer, LRScheduler* scheduler, boo
 
 void save_state(const Optimizer& optimizer, const std::string& path, const LRScheduler* scheduler,
                 int64_t epoch) {
-  check_savable(optimizer, "save_state", path);
   nn::NamedTensors tensors;
   nn::Metadata meta{{"format", kStateFormat}};
   add_state(tensors, meta, optimizer, scheduler, epoch);
@@ -168,12 +177,11 @@ int64_t load_state(Optimizer& optimizer, const std::string& path, LRScheduler* s
 
 void save_checkpoint(const std::string& path, const nn::Module& model, const Optimizer& optimizer,
                      const LRScheduler* scheduler, int64_t epoch, const nn::Metadata& extra) {
-  check_savable(optimizer, "save_checkpoint", path);
   for (const auto& [key, value] : extra) {
     if (is_own_key(key))
       fail("save_checkpoint: ", path, ": extra metadata key '", key,
            "' is one of the checkpoint's own (format, optimizer, num_params, lr, epoch, rng, scheduler, "
-           "step.*, scheduler.*)");
+           "step.*, scheduler.*, shared.*)");
     // Metadata is JSON text: checked here so that the message names the call the user made.
     if (auto at = detail::invalid_utf8_at(key))
       fail("save_checkpoint: ", path, ": extra metadata key '", detail::printable(key),

@@ -3,8 +3,8 @@
 // state (step counts, momentum buffers, Adam moments…) and lr, the scheduler's
 // position, the epoch, and the state of ember's random generator (dropout
 // masks, shuffling). Two ways to keep it, both safetensors files written
-// atomically like nn::save — optimizer state tensors "state.<param index>.<name>",
-// the rest as metadata:
+// atomically like nn::save — optimizer state tensors "state.<param index>.<name>" (and
+// "shared.<name>" for the state of all parameters together, LBFGS's), the rest as metadata:
 //
 //   one file with the model too (tensors "model.<name>") and the caller's own metadata:
 //     optim::save_checkpoint("ckpt.safetensors", model, optimizer, &scheduler, epoch, {{"note", "…"}});
@@ -46,7 +46,8 @@ int64_t load_state(Optimizer& optimizer, const std::string& path, LRScheduler* s
 /// Everything a resumed run needs, in one safetensors file written atomically: the model's
 /// parameters and buffers ("model.<name>"), the optimizer's state, the scheduler's, the epoch,
 /// ember's generator state, and the caller's own metadata (`extra`; its keys must not be the
-/// file's own: format, optimizer, num_params, lr, epoch, rng, scheduler, step.*, scheduler.*).
+/// file's own: format, optimizer, num_params, lr, epoch, rng, scheduler, step.*, scheduler.*,
+/// shared.*).
 void save_checkpoint(const std::string& path, const nn::Module& model, const Optimizer& optimizer,
                      const LRScheduler* scheduler = nullptr, int64_t epoch = 0,
                      const nn::Metadata& extra = {});

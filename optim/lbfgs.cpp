@@ -148,12 +148,6 @@ void LBFGS::step() {
       "per step: opt.step([&] { opt.zero_grad(); Tensor loss = …; loss.backward(); return loss; })");
 }
 
-std::string LBFGS::unsaved_state() const {
-  return "L-BFGS keeps one history over all parameters flattened (old_dirs, old_stps, ro, H_diag, d, t, "
-         "prev_flat_grad, prev_loss, n_iter, func_evals), which per-parameter optimizer state cannot hold "
-         "(save the model alone with nn::save and start a new LBFGS after nn::load)";
-}
-
 Tensor LBFGS::evaluate(const std::function<Tensor()>& closure, double& loss) {
   Tensor out;
   {

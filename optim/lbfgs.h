@@ -11,9 +11,11 @@
 //
 // It works on all parameters flattened into one vector (a parameter without a gradient counts
 // as zeros), so its state — the history, d, t, H_diag, the previous gradient and loss, n_iter
-// and func_evals — belongs to the whole parameter list, not to one parameter: it is not in
-// Optimizer::state(), and save_state / save_checkpoint refuse an LBFGS (see unsaved_state())
-// rather than write a file that resumes differently. Left out, as in PyTorch: parameter groups.
+// and func_evals — belongs to the whole parameter list, not to one parameter: it is the
+// optimizer's SharedState (optim/lbfgs_state.cpp), which save_checkpoint / save_state write
+// and load_checkpoint / load_state check and restore, so that a resumed run continues bit
+// for bit (PyTorch's state_dict keeps the same entries on the first parameter). Left out, as
+// in PyTorch: parameter groups.
 //
 //   optim::LBFGS opt(model.parameters(), {.line_search_fn = "strong_wolfe"});
 //   for (int i = 0; i < 10; ++i)
@@ -71,13 +73,23 @@ class LBFGS : public Optimizer {
   void step() override;
 
   std::optional<std::vector<StateSpec>> state_spec() const override { return std::vector<StateSpec>{}; }
-  std::string unsaved_state() const override;
+  /// lbfgs_state() for a checkpoint: values func_evals, n_iter, t, H_diag, prev_loss; once an
+  /// iteration ran, tensors d and prev_flat_grad [numel]; with a history of k pairs, old_dirs
+  /// and old_stps [k, numel] and ro [k].
+  SharedState shared_state() const override;
+  /// Exactly those names, shapes for these parameters, k <= history_size, counts in 0..2^53,
+  /// t finite, ro and H_diag finite and > 0 (each comes from a pair with yᵀs > 1e-10).
+  void check_shared_state(const SharedState& shared, const std::string& where) const override;
 
   const LBFGSOptions& options() const { return options_; }
   const LBFGSState& lbfgs_state() const { return s_; }
 
+ protected:
+  void restore_shared_state(const SharedState& shared) override;
+
  private:
   struct LineSearchResult;
+  LBFGSState read_shared_state(const SharedState& shared, const std::string& where) const;
   Tensor evaluate(const std::function<Tensor()>& closure, double& loss);
   Tensor gather_flat_grad() const;
   void add_grad(double step_size, const Tensor& update);

@@ -55,8 +55,6 @@ void Optimizer::set_state(std::vector<ParamState> state) {
 }
 
 void Optimizer::check_state(const std::vector<ParamState>& state, const std::string& where) const {
-  if (std::string missing = unsaved_state(); !missing.empty())
-    fail(where, ": ", name_, " state cannot be restored: ", missing);
   if (state.size() != params_.size())
     fail(where, ": state has ", state.size(), " parameters but the optimizer has ", params_.size());
   const std::optional<std::vector<StateSpec>> spec = state_spec();
@@ -96,6 +94,19 @@ void Optimizer::check_state(const std::vector<ParamState>& state, const std::str
                k, " (it is a sum of squares)");
     }
   }
+}
+
+void Optimizer::check_shared_state(const SharedState& shared, const std::string& where) const {
+  if (shared.empty()) return;
+  const std::string first = !shared.tensors.empty() ? "tensor '" + shared.tensors.begin()->first + "'"
+                                                    : "value '" + shared.values.begin()->first + "'";
+  fail(where, ": shared state ", detail::printable(first), " given, but ", name_,
+       " keeps its state per parameter (only LBFGS keeps shared state)");
+}
+
+void Optimizer::set_shared_state(const SharedState& shared) {
+  check_shared_state(shared, name_);
+  restore_shared_state(shared);
 }
 
 }  // namespace ember::optim

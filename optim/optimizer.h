@@ -2,7 +2,10 @@
 // same tensor handles the model holds), the learning rate, and per-parameter
 // state — a step count and named tensors such as "exp_avg" — so that a
 // checkpoint can save and restore it and a resumed run continues bit for bit
-// (optim/checkpoint.h). One parameter group; PyTorch's param_groups are left out.
+// (optim/checkpoint.h). An optimizer whose state belongs to all parameters together
+// (L-BFGS's one history over the flattened parameters) keeps it as SharedState, which
+// checkpoints hold beside the per-parameter state. One parameter group; PyTorch's
+// param_groups are left out.
 //
 // step() updates the parameters' values in place, outside autograd, from
 // their .grad(); a parameter whose .grad() is undefined is skipped and its
@@ -38,6 +41,14 @@ struct ParamState {
   std::map<std::string, Tensor> tensors;  ///< "momentum_buffer", "exp_avg", …
 };
 
+/// What an optimizer remembers that belongs to all parameters together rather than to one
+/// (L-BFGS's history), in the form a checkpoint keeps: tensors by name, scalars as exact text.
+struct SharedState {
+  std::map<std::string, Tensor> tensors;      ///< "d", "old_dirs", …
+  std::map<std::string, std::string> values;  ///< "n_iter" → "12", "t" → nn::exact_text(t), …
+  bool empty() const { return tensors.empty() && values.empty(); }
+};
+
 class Optimizer {
  public:
   Optimizer(std::vector<Tensor> params, double lr, const char* name);
@@ -71,13 +82,19 @@ class Optimizer {
   /// The state tensors step() reads with the current options; nullopt (the default,
   /// for optimizers that do not say) checks only shapes.
   virtual std::optional<std::vector<StateSpec>> state_spec() const { return std::nullopt; }
-  /// "" when state() and lr() are everything step() remembers (every optimizer but LBFGS);
-  /// otherwise what they leave out. check_state (so set_state, load_state, load_checkpoint)
-  /// and save_state / save_checkpoint then refuse with it: a checkpoint that silently dropped
-  /// that state would resume as a different run.
-  virtual std::string unsaved_state() const { return {}; }
+  /// The state that belongs to all parameters together; empty for every optimizer but LBFGS.
+  virtual SharedState shared_state() const { return {}; }
+  /// Throws ember::Error "<where>: …" unless `shared` is a shared state this optimizer, with
+  /// its current options, could have reached; the default accepts only an empty one. Like
+  /// check_state, it guards against a step reading a missing, misshapen or foreign tensor.
+  virtual void check_shared_state(const SharedState& shared, const std::string& where) const;
+  /// Replaces the shared state after check_shared_state.
+  void set_shared_state(const SharedState& shared);
 
  protected:
+  /// Puts a checked shared state in place; overridden with shared_state and check_shared_state.
+  virtual void restore_shared_state(const SharedState& /*checked*/) {}
+
   /// The loop every step() runs, written once: outside autograd, for each
   /// parameter that has a gradient, mark it changed in place (a graph that
   /// saved it can no longer backward), count its step, and call

@@ -2,12 +2,11 @@
 // line search; trajectories matching PyTorch 1.13 step by step (tests/fixtures/lbfgs.json from
 // scripts/make_lbfgs_fixtures.py: losses, parameters, n_iter and func_evals, every closure
 // evaluation); max_iter, max_eval and the tolerances bounding a step; parameters without a
-// gradient; option errors; and checkpoints refusing the state they cannot hold.
+// gradient; option errors. Its checkpoints: test_lbfgs_checkpoint.cpp.
 #include <ember.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -303,38 +302,4 @@ TEST(LBFGS, InvalidOptionsAreErrors) {
   EXPECT_TRUE(ThrowsWith([&] { opt.step([] { return Tensor(); }); }, {"LBFGS", "undefined tensor"}));
   EXPECT_TRUE(
       ThrowsWith([&] { opt.step([] { return ones({2}); }); }, {"LBFGS", "one-element tensor", "shape [2]"}));
-}
-
-// LBFGS's state is one flat history, not per-parameter tensors: a checkpoint cannot hold it,
-// so saving refuses (and writes nothing) and restoring refuses, instead of dropping it.
-TEST(LBFGS, CheckpointsRefuseItsState) {
-  const auto dir = std::filesystem::temp_directory_path() / "ember_test_lbfgs_checkpoint";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  nn::Linear model(3, 1);
-  optim::LBFGS opt(model.parameters(), {.max_iter = 3});
-  Tensor x = ones({4, 3}), y = zeros({4, 1});
-  opt.step(closure_of(opt, [&] { return F::mse_loss(model(x), y); }));
-  const std::string ckpt = (dir / "ckpt.safetensors").string(), state = (dir / "state.safetensors").string();
-  EXPECT_TRUE(ThrowsWith([&] { optim::save_checkpoint(ckpt, model, opt); },
-                         {"save_checkpoint: " + ckpt, "LBFGS state cannot be saved", "old_dirs"}));
-  EXPECT_TRUE(ThrowsWith([&] { optim::save_state(opt, state); },
-                         {"save_state: " + state, "LBFGS state cannot be saved"}));
-  EXPECT_FALSE(std::filesystem::exists(ckpt));
-  EXPECT_FALSE(std::filesystem::exists(state));
-  EXPECT_TRUE(ThrowsWith([&] { opt.set_state(opt.state()); }, {"LBFGS state cannot be restored"}));
-
-  // A file that claims to hold LBFGS state (written by hand) is refused too.
-  optim::SGD sgd(model.parameters(), {.lr = 0.1f});
-  optim::save_state(sgd, state);
-  nn::SafetensorsFile f = nn::read_safetensors(state);
-  f.metadata["optimizer"] = "LBFGS";
-  nn::write_safetensors(state, f.tensors, f.metadata);
-  EXPECT_TRUE(ThrowsWith([&] { optim::load_state(opt, state); },
-                         {"load_state: " + state, "LBFGS state cannot be restored"}));
-  // Another optimizer's state is refused by name, as for every optimizer.
-  optim::save_checkpoint(ckpt, model, sgd);
-  EXPECT_TRUE(ThrowsWith([&] { optim::load_checkpoint(ckpt, model, opt); },
-                         {"holds SGD state but the optimizer is LBFGS"}));
-  std::filesystem::remove_all(dir);
 }
