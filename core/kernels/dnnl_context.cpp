@@ -28,6 +28,55 @@ struct KeyHash {
   }
 };
 
+// oneDNN's JIT eltwise injectors (the exp inside softmax, log_softmax and
+// their backwards, among others) save three zmm registers at [rsp] around
+// every vector they compute, with unaligned moves. Where rsp then sits
+// relative to a 64-byte line depends only on the stack depth of ember's
+// caller, so an unrelated change in ember (a larger frame in the autograd
+// engine) can make every one of those saves and reloads split a cache line:
+// log_softmax's backward on [256, 1024] took 70 µs instead of 58 (oneDNN
+// 2.6.3, AMD EPYC). The kernels are at their fastest when the caller's stack
+// is 64-byte aligned at the call, so the call goes through a trampoline that
+// aligns it — the same layout whatever the depth.
+#if defined(__x86_64__) && defined(__ELF__)
+extern "C" dnnl_status_t ember_dnnl_execute_aligned(const_dnnl_primitive_t, dnnl_stream_t, int,
+                                                    const dnnl_exec_arg_t*);
+asm(R"(
+  .text
+  .p2align 4
+  .type ember_dnnl_execute_aligned, @function
+ember_dnnl_execute_aligned:
+  .cfi_startproc
+  push %rbp
+  .cfi_def_cfa_offset 16
+  .cfi_offset %rbp, -16
+  mov %rsp, %rbp
+  .cfi_def_cfa_register %rbp
+  and $-64, %rsp
+  call dnnl_primitive_execute@PLT
+  leave
+  .cfi_def_cfa %rsp, 8
+  ret
+  .cfi_endproc
+  .size ember_dnnl_execute_aligned, .-ember_dnnl_execute_aligned
+)");
+#else
+dnnl_status_t ember_dnnl_execute_aligned(const_dnnl_primitive_t p, dnnl_stream_t s, int n,
+                                         const dnnl_exec_arg_t* args) {
+  return dnnl_primitive_execute(p, s, n, args);
+}
+#endif
+
+// primitive.execute(stream(), args), through the trampoline.
+void execute_aligned(const dnnl::primitive& primitive, const std::unordered_map<int, dnnl::memory>& args) {
+  thread_local std::vector<dnnl_exec_arg_t> c_args;
+  c_args.clear();
+  for (const auto& [id, memory] : args) c_args.push_back({id, memory.get(true)});
+  dnnl::error::wrap_c_api(ember_dnnl_execute_aligned(primitive.get(), stream().get(),
+                                                     static_cast<int>(c_args.size()), c_args.data()),
+                          "could not execute a primitive");
+}
+
 // A training loop uses a few dozen configurations; a program that feeds ever
 // new shapes would grow the cache without bound, so past this size it starts over.
 constexpr size_t kMaxEntries = 4096;
@@ -86,7 +135,7 @@ void execute(CachedPrimitive& p, std::initializer_list<std::pair<int, const floa
   TeamScope team(p.elements);  // small tensors or a busy machine: fewer threads
   // oneDNN takes a void* for inputs and outputs alike; inputs are only read.
   for (auto [id, ptr] : buffers) p.args.at(id).set_data_handle(const_cast<float*>(ptr));
-  p.primitive.execute(stream(), p.args);
+  execute_aligned(p.primitive, p.args);
   stream().wait();
 }
 
