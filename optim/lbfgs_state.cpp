@@ -7,7 +7,6 @@
 // read past its end, and a history longer than history_size would never be trimmed.
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <set>
 
 #include "core/error.h"
@@ -80,11 +79,11 @@ LBFGSState LBFGS::read_shared_state(const SharedState& shared, const std::string
       fail(context, ": ", name, " = ", count, " is not a count (it must be in 0..2^53)");
   s.t = r.real("t");
   if (!std::isfinite(s.t)) fail(context, ": t = ", s.t, " is not a step length (it must be finite)");
+  // yᵀs / yᵀy of a pair kept because yᵀs > 1e-10, or 1 before any: a finite float above 0.
   const double h_diag = r.real("H_diag");
-  // yᵀs / yᵀy of a pair kept because yᵀs > 1e-10, or 1 before any: positive and a finite float.
-  if (!(h_diag > 0) || h_diag > std::numeric_limits<float>::max())
-    fail(context, ": H_diag = ", h_diag, " is not an inverse-Hessian scale (it must be finite and > 0)");
   s.H_diag = static_cast<float>(h_diag);
+  if (!(s.H_diag > 0) || !std::isfinite(s.H_diag))
+    fail(context, ": H_diag = ", h_diag, " is not an inverse-Hessian scale (it must be a finite float > 0)");
   s.prev_loss = r.real("prev_loss");  // any value: a run whose loss became NaN can be saved and resumed
 
   auto find = [&](const char* name) -> const Tensor* {

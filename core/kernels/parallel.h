@@ -17,7 +17,8 @@ namespace ember::kernels {
 template <class Body>
 void parallel_for(int64_t n, Body&& body, int64_t grain = kParallelGrain) {
   if (n <= 0) return;
-  const int threads = team_threads(n, grain);
+  // Small work (most calls) decided here, without a call: one thread.
+  const int threads = n < grain ? 1 : team_threads(n, grain);
   if (threads == 1) {
     body(int64_t{0}, n);
     return;
