@@ -243,8 +243,9 @@ TEST(LBFGSCheckpoint, DamagedStateIsRefusedAndChangesNothing) {
                        lbfgs + "H_diag = 0 is not an inverse-Hessian scale"));
   EXPECT_TRUE(contains(run.load_damaged([](auto& f) { f.metadata["shared.H_diag"] = "1e300"; }),
                        lbfgs + "H_diag = 1e+300 is not an inverse-Hessian scale"));
-  EXPECT_TRUE(contains(run.load_damaged([](auto& f) { f.metadata["shared.H_diag"] = "1e-50"; }),
-                       lbfgs + "H_diag = 1e-50 is not an inverse-Hessian scale (it must be a finite float > 0)"));
+  EXPECT_TRUE(
+      contains(run.load_damaged([](auto& f) { f.metadata["shared.H_diag"] = "1e-50"; }),
+               lbfgs + "H_diag = 1e-50 is not an inverse-Hessian scale (it must be a finite float > 0)"));
   // Names it does not keep.
   EXPECT_TRUE(contains(run.load_damaged([](auto& f) { f.metadata["shared.momentum"] = "1"; }),
                        lbfgs + "unexpected value 'momentum'"));
