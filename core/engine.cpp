@@ -21,10 +21,12 @@
 // Several threads may run backward at once on graphs that share leaves (one
 // model's parameters, Hogwild-style): each walk is private to its thread, and
 // a leaf's .grad() is updated under a lock, so every gradient is summed.
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -58,7 +60,8 @@ std::vector<Node*> topological_order(const std::vector<Node*>& roots) {
       }
     }
   }
-  return {post_order.rbegin(), post_order.rend()};
+  std::reverse(post_order.begin(), post_order.end());
+  return post_order;
 }
 
 // True when g is the only handle on its tensor and on its values: nothing
@@ -172,7 +175,7 @@ Tensor initial_gradient(const Tensor& root, const Tensor& gradient, const char* 
 
 namespace detail {
 
-void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds, bool retain_graph,
+void run_backward(std::span<const Tensor> roots, std::span<const Tensor> seeds, bool retain_graph,
                   bool create_graph, Wanted* wanted) {
   GradModeScope mode(create_graph);  // the walk itself is recorded only when a graph is asked for
   std::unordered_map<Node*, Tensor> pending;
@@ -231,7 +234,8 @@ void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, 
     fail("backward: the tensor does not require grad and has no grad_fn (shape ", shape(),
          "); call requires_grad_() on the leaves it is computed from");
   Tensor seed = detail::initial_gradient(*this, gradient, "backward");
-  detail::run_backward({*this}, {seed}, retain_graph.value_or(create_graph), create_graph, nullptr);
+  // Spans over this call's own tensors: one backward of one small op allocates nothing here.
+  detail::run_backward({this, 1}, {&seed, 1}, retain_graph.value_or(create_graph), create_graph, nullptr);
 }
 
 }  // namespace ember

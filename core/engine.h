@@ -2,6 +2,7 @@
 // (core/autograd.cpp). Internal: not part of the public API.
 #pragma once
 
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -22,7 +23,7 @@ struct Wanted {
 /// One backward walk from `roots`, seeded with `seeds` (one per root, shapes checked
 /// by the caller). Without `wanted`, gradients reaching leaves accumulate into their
 /// .grad(); with it, only into wanted->grads. create_graph records the walk.
-void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds, bool retain_graph,
+void run_backward(std::span<const Tensor> roots, std::span<const Tensor> seeds, bool retain_graph,
                   bool create_graph, Wanted* wanted);
 
 /// The gradient a root starts from: `gradient` (same shape as root), or 1 for a one-element root.
