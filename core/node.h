@@ -106,6 +106,9 @@ class SavedTensor {
   /// The op's own output.
   static SavedTensor output(const Tensor& y);
   Tensor get() const;
+  /// The values alone (detached, no graph), for an op's fast backward to read the same
+  /// handle instead of detaching again: [v = saved.values()] beside [saved].
+  const Tensor& values() const { return values_; }
 
  private:
   Tensor values_;                   // detached: the same storage, no graph

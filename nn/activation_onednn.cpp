@@ -44,17 +44,19 @@ constexpr const char* kLeakyReluRule = "y = x or s*x: dx = g where x > 0, else s
 
 Tensor relu_into(NodeKind node, const Tensor& x, Tensor y) {
   kernels::relu_forward(x.data(), y.data(), x.numel());
-  if (needs_grad(x))
+  if (needs_grad(x)) {
+    const SavedTensor saved = SavedTensor::output(y);
     record(node, y, {x},
            Backward{
-               .fast = [y = y.detach()](
+               .fast = [y = saved.values()](
                            const Tensor& g) { return grads(backward_kernel(y, g, kernels::relu_backward)); },
                .differentiable =
-                   [y = SavedTensor::output(y)](const Tensor& g) {
+                   [y = saved](const Tensor& g) {
                      Tensor out = y.get();
                      return grads(piecewise_constant_product(g, out > 0.0f, out));
                    }},
            {y});
+  }
   return y;
 }
 }  // namespace
@@ -86,23 +88,22 @@ Tensor leaky_relu_into(const Tensor& x, float negative_slope, Tensor y) {
                                                                   negative_slope, ")")));
     return y;
   }
-  record(
-      {"LeakyReluBackward", kLeakyReluRule}, y, {x},
-      Backward{.fast =
-                   [saved = negative_slope > 0 ? y.detach() : x.detach(), negative_slope](const Tensor& g) {
-                     return grads(backward_kernel(
-                         saved, g, [&](const float* v, const float* dy, float* dx, int64_t n) {
-                           kernels::leaky_relu_backward(v, dy, dx, n, negative_slope);
-                         }));
-                   },
-               .differentiable =
-                   [saved = negative_slope > 0 ? SavedTensor::output(y) : SavedTensor(x),
-                    negative_slope](const Tensor& g) {
-                     Tensor s = saved.get();
-                     return grads(piecewise_constant_product(
-                         g, where(s > 0.0f, 1.0f, full(s.shape(), negative_slope)), s));
-                   }},
-      {negative_slope > 0 ? y : x});
+  const SavedTensor saved = negative_slope > 0 ? SavedTensor::output(y) : SavedTensor(x);
+  record({"LeakyReluBackward", kLeakyReluRule}, y, {x},
+         Backward{.fast =
+                      [saved = saved.values(), negative_slope](const Tensor& g) {
+                        return grads(backward_kernel(
+                            saved, g, [&](const float* v, const float* dy, float* dx, int64_t n) {
+                              kernels::leaky_relu_backward(v, dy, dx, n, negative_slope);
+                            }));
+                      },
+                  .differentiable =
+                      [saved, negative_slope](const Tensor& g) {
+                        Tensor s = saved.get();
+                        return grads(piecewise_constant_product(
+                            g, where(s > 0.0f, 1.0f, full(s.shape(), negative_slope)), s));
+                      }},
+         {negative_slope > 0 ? y : x});
   return y;
 }
 }  // namespace
@@ -133,22 +134,23 @@ void check_hardtanh_bounds(float min_val, float max_val, const char* op) {
 Tensor hardtanh_into(const Tensor& x, float min_val, float max_val, Tensor y) {
   kernels::hardtanh_forward(x.data(), y.data(), x.numel(), min_val, max_val);
   const bool in_place = same_tensor(x, y);
-  if (needs_grad(x))
-    record({"HardtanhBackward", "y = clamp(x, lo, hi): dx = g strictly inside (lo, hi), else 0"}, y, {x},
-           Backward{.fast =
-                        [v = x.detach(), min_val, max_val](const Tensor& g) {
-                          return grads(backward_kernel(
-                              v, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
-                                kernels::hardtanh_backward(s, dy, dx, n, min_val, max_val);
-                              }));
-                        },
-                    .differentiable =
-                        [v = in_place ? SavedTensor::output(y) : SavedTensor(x), min_val,
-                         max_val](const Tensor& g) {
-                          Tensor t = v.get();
-                          return grads(piecewise_constant_product(g, (t > min_val) * (t < max_val), t));
-                        }},
-           {x});
+  if (!needs_grad(x)) return y;
+  // In place, x's storage is y's: the fast backward reads the same values either way.
+  const SavedTensor saved = in_place ? SavedTensor::output(y) : SavedTensor(x);
+  record({"HardtanhBackward", "y = clamp(x, lo, hi): dx = g strictly inside (lo, hi), else 0"}, y, {x},
+         Backward{.fast =
+                      [v = saved.values(), min_val, max_val](const Tensor& g) {
+                        return grads(
+                            backward_kernel(v, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
+                              kernels::hardtanh_backward(s, dy, dx, n, min_val, max_val);
+                            }));
+                      },
+                  .differentiable =
+                      [v = saved, min_val, max_val](const Tensor& g) {
+                        Tensor t = v.get();
+                        return grads(piecewise_constant_product(g, (t > min_val) * (t < max_val), t));
+                      }},
+         {x});
   return y;
 }
 }  // namespace
@@ -208,16 +210,17 @@ Tensor elu_into(const Tensor& x, float alpha, Tensor y) {
 // elu_backward on the result — f′ = input_scale·(y + scale·α) where y <= 0,
 // scale elsewhere; right for α >= 0, where y <= 0 exactly where x <= 0.
 void record_elu_from_output(NodeKind kind, Tensor& y, float alpha, float scale, float input_scale) {
+  const SavedTensor saved = SavedTensor::output(y);
   record(kind, y, {y},
          Backward{.fast =
-                      [v = y.detach(), alpha, scale, input_scale](const Tensor& g) {
+                      [v = saved.values(), alpha, scale, input_scale](const Tensor& g) {
                         return grads(
                             backward_kernel(v, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
                               kernels::elu_backward_from_output(s, dy, dx, n, alpha, scale, input_scale);
                             }));
                       },
                   .differentiable =
-                      [v = SavedTensor::output(y), alpha, scale, input_scale](const Tensor& g) {
+                      [v = saved, alpha, scale, input_scale](const Tensor& g) {
                         Tensor out = v.get();
                         return grads(g * where(out > 0.0f, scale, (out + scale * alpha) * input_scale));
                       }},
@@ -434,24 +437,26 @@ Tensor hardsigmoid_into(const Tensor& x, float bias, float divisor, float min_va
     kernels::hardsigmoid_forward(x.data(), y.data(), x.numel(), bias, divisor, min_value, max_value);
   if (!needs_grad(x)) return y;
   if (by_default && !same_tensor(x, y)) {
+    const SavedTensor saved(x);
     record({"HardsigmoidBackward", kHardsigmoidRule}, y, {x},
            Backward{.fast =
-                        [x = x.detach()](const Tensor& g) {
+                        [x = saved.values()](const Tensor& g) {
                           return grads(backward_kernel(x, g, kernels::hardsigmoid_backward));
                         },
                     .differentiable =
-                        [x = SavedTensor(x)](const Tensor& g) {
+                        [x = saved](const Tensor& g) {
                           Tensor v = x.get();
                           return grads(piecewise_constant_product(g, (v > -3.0f) * (v < 3.0f) / 6.0f, v));
                         }},
            {x});
     return y;
   }
+  const SavedTensor saved = SavedTensor::output(y);
   record(by_default ? NodeKind{"HardsigmoidBackward", kHardsigmoidRule}
                     : hardsigmoid_kind(bias, divisor, min_value, max_value),
          y, {x},
          Backward{.fast =
-                      [y = y.detach(), divisor, min_value, max_value](const Tensor& g) {
+                      [y = saved.values(), divisor, min_value, max_value](const Tensor& g) {
                         return grads(
                             backward_kernel(y, g, [&](const float* v, const float* dy, float* dx, int64_t n) {
                               kernels::hardsigmoid_backward_from_output(v, dy, dx, n, divisor, min_value,
@@ -459,7 +464,7 @@ Tensor hardsigmoid_into(const Tensor& x, float bias, float divisor, float min_va
                             }));
                       },
                   .differentiable =
-                      [y = SavedTensor::output(y), divisor, min_value, max_value](const Tensor& g) {
+                      [y = saved, divisor, min_value, max_value](const Tensor& g) {
                         Tensor out = y.get();
                         return grads(piecewise_constant_product(
                             g, (out > min_value) * (out < max_value) / divisor, out));

@@ -27,22 +27,22 @@ Tensor softmax_family(const char* op, NodeKind node, const Tensor& x, int64_t di
   Tensor in = negate ? neg(x.detach()) : x;
   Tensor y = Tensor::empty(x.shape());
   kernels::softmax_forward(log, in.data(), y.data(), r.outer, r.n, r.inner);
-  if (needs_grad(x))
-    record(
-        node, y, {x},
-        Backward{.fast =
-                     [y = y.detach(), r, log, negate](const Tensor& g) {
-                       Tensor dx = Tensor::empty(y.shape());
-                       kernels::softmax_backward(log, y.data(), g.data(), dx.data(), r.outer, r.n, r.inner);
-                       return grads(negate ? neg(dx) : dx);
-                     },
-                 .differentiable =  // the same rules in ember's ops, y re-attached to this node
-                 [y = SavedTensor::output(y), d, log, negate](const Tensor& g) {
-                   Tensor out = y.get();
-                   Tensor dx = log ? g - exp(out) * sum(g, {d}, true) : out * (g - sum(g * out, {d}, true));
-                   return grads(negate ? -dx : dx);
-                 }},
-        {y});
+  if (!needs_grad(x)) return y;
+  const SavedTensor saved = SavedTensor::output(y);
+  record(node, y, {x},
+         Backward{.fast =
+                      [y = saved.values(), r, log, negate](const Tensor& g) {
+                        Tensor dx = Tensor::empty(y.shape());
+                        kernels::softmax_backward(log, y.data(), g.data(), dx.data(), r.outer, r.n, r.inner);
+                        return grads(negate ? neg(dx) : dx);
+                      },
+                  .differentiable =  // the same rules in ember's ops, y re-attached to this node
+                  [y = saved, d, log, negate](const Tensor& g) {
+                    Tensor out = y.get();
+                    Tensor dx = log ? g - exp(out) * sum(g, {d}, true) : out * (g - sum(g * out, {d}, true));
+                    return grads(negate ? -dx : dx);
+                  }},
+         {y});
   return y;
 }
 
