@@ -74,21 +74,23 @@ void check_threshold_options(float threshold, float value, const char* op) {
 Tensor threshold_into(const Tensor& x, float threshold, float value, Tensor y) {
   kernels::threshold_forward(x.data(), y.data(), x.numel(), threshold, value);
   const bool in_place = detail::same_tensor(x, y);
-  if (needs_grad(x))
-    record({"ThresholdBackward", "y = x where x > th, else value: dx = g where x > th"}, y, {x},
-           Backward{.fast =
-                        [v = x.detach(), threshold](const Tensor& g) {
-                          return grads(backward_kernel(
-                              v, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
-                                kernels::threshold_backward(s, dy, dx, n, threshold);
-                              }));
-                        },
-                    .differentiable =
-                        [v = in_place ? SavedTensor::output(y) : SavedTensor(x), threshold](const Tensor& g) {
-                          Tensor t = v.get();
-                          return grads(detail::piecewise_constant_product(g, t > threshold, t));
-                        }},
-           {x});
+  if (!needs_grad(x)) return y;
+  // In place, x's storage is y's: the fast backward reads the same values either way.
+  const SavedTensor saved = in_place ? SavedTensor::output(y) : SavedTensor(x);
+  record({"ThresholdBackward", "y = x where x > th, else value: dx = g where x > th"}, y, {x},
+         Backward{.fast =
+                      [v = saved.values(), threshold](const Tensor& g) {
+                        return grads(
+                            backward_kernel(v, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
+                              kernels::threshold_backward(s, dy, dx, n, threshold);
+                            }));
+                      },
+                  .differentiable =
+                      [v = saved, threshold](const Tensor& g) {
+                        Tensor t = v.get();
+                        return grads(detail::piecewise_constant_product(g, t > threshold, t));
+                      }},
+         {x});
   return y;
 }
 }  // namespace
