@@ -251,18 +251,20 @@ Tensor selu(const Tensor& x) {
   check_defined(x, "selu");
   Tensor y = eltwise(x, Eltwise::elu, kSeluAlpha);
   kernels::eltwise_forward(Eltwise::linear, kSeluScale, 0, y.data(), y.data(), y.numel());
-  if (needs_grad(x))
+  if (needs_grad(x)) {
+    const SavedTensor saved(x);
     record({"SeluBackward", kSeluRule}, y, {x},
            Backward{.fast =
-                        [x = x.detach()](const Tensor& g) {
+                        [x = saved.values()](const Tensor& g) {
                           Tensor dx = eltwise_grad(x, g, Eltwise::elu, kSeluAlpha);
                           kernels::eltwise_forward(Eltwise::linear, kSeluScale, 0, dx.data(), dx.data(),
                                                    dx.numel());
                           return grads(dx);
                         },
                     .differentiable = backward_by_formula(
-                        {x}, [](const std::vector<Tensor>& in) { return reference::selu(in[0]); })},
+                        {saved}, [](const std::vector<Tensor>& in) { return reference::selu(in[0]); })},
            {x});
+  }
   return y;
 }
 
@@ -296,17 +298,19 @@ Tensor celu(const Tensor& x, float alpha) {
   check_celu_alpha(alpha, "celu");
   Tensor y = Tensor::empty(x.shape());
   celu_forward(x.data(), y.data(), y.numel(), alpha);
-  if (needs_grad(x))
-    record(
-        {"CeluBackward", kCeluRule}, y, {x},
-        Backward{.fast =
-                     [x = x.detach(), alpha](const Tensor& g) {
-                       Tensor scaled = eltwise(x, Eltwise::linear, 1.0f / alpha);
-                       return grads(eltwise_grad(scaled, g, Eltwise::elu, 1.0f));
-                     },
-                 .differentiable = backward_by_formula(
-                     {x}, [alpha](const std::vector<Tensor>& in) { return reference::celu(in[0], alpha); })},
-        {x});
+  if (needs_grad(x)) {
+    const SavedTensor saved(x);
+    record({"CeluBackward", kCeluRule}, y, {x},
+           Backward{.fast =
+                        [x = saved.values(), alpha](const Tensor& g) {
+                          Tensor scaled = eltwise(x, Eltwise::linear, 1.0f / alpha);
+                          return grads(eltwise_grad(scaled, g, Eltwise::elu, 1.0f));
+                        },
+                    .differentiable = backward_by_formula(
+                        {saved},
+                        [alpha](const std::vector<Tensor>& in) { return reference::celu(in[0], alpha); })},
+           {x});
+  }
   return y;
 }
 

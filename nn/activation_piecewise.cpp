@@ -116,15 +116,17 @@ Tensor& threshold_(Tensor& x, float threshold, float value) {
 Tensor softsign(const Tensor& x) {
   check_defined(x, "softsign");
   Tensor y = unary_kernel(x, kernels::softsign_forward);
-  if (needs_grad(x))
+  if (needs_grad(x)) {
+    const SavedTensor saved(x);
     record({"SoftsignBackward", "y = x / (1 + |x|): dx = g / (1 + |x|)^2"}, y, {x},
            Backward{.fast =
-                        [x = x.detach()](const Tensor& g) {
+                        [x = saved.values()](const Tensor& g) {
                           return grads(backward_kernel(x, g, kernels::softsign_backward));
                         },
                     .differentiable = backward_by_formula(
-                        {x}, [](const std::vector<Tensor>& in) { return reference::softsign(in[0]); })},
+                        {saved}, [](const std::vector<Tensor>& in) { return reference::softsign(in[0]); })},
            {x});
+  }
   return y;
 }
 

@@ -89,19 +89,21 @@ Tensor glu(const Tensor& x, int64_t dim) {
   Tensor y = Tensor::empty(out_shape);
   Tensor s = sigmoid_of(x);
   kernels::glu_forward(x.data(), s.data(), y.data(), r.outer, r.n / 2, r.inner);
-  if (needs_grad(x))
-    record({"GluBackward", "y = a sigmoid(b): da = g sigmoid(b), db = g a sigmoid(b) (1 - sigmoid(b))"}, y,
-           {x},
-           Backward{.fast =
-                        [x = x.detach(), r](const Tensor& g) {
-                          Tensor dx = Tensor::empty(x.shape()), s = sigmoid_of(x);
-                          kernels::glu_backward(x.data(), s.data(), g.data(), dx.data(), r.outer, r.n / 2,
-                                                r.inner);
-                          return grads(dx);
-                        },
-                    .differentiable = backward_by_formula(
-                        {x}, [dim](const std::vector<Tensor>& in) { return reference::glu(in[0], dim); })},
-           {x});
+  if (needs_grad(x)) {
+    const SavedTensor saved(x);
+    record(
+        {"GluBackward", "y = a sigmoid(b): da = g sigmoid(b), db = g a sigmoid(b) (1 - sigmoid(b))"}, y, {x},
+        Backward{.fast =
+                     [x = saved.values(), r](const Tensor& g) {
+                       Tensor dx = Tensor::empty(x.shape()), s = sigmoid_of(x);
+                       kernels::glu_backward(x.data(), s.data(), g.data(), dx.data(), r.outer, r.n / 2,
+                                             r.inner);
+                       return grads(dx);
+                     },
+                 .differentiable = backward_by_formula(
+                     {saved}, [dim](const std::vector<Tensor>& in) { return reference::glu(in[0], dim); })},
+        {x});
+  }
   return y;
 }
 
