@@ -42,7 +42,7 @@ struct KeyHash {
 extern "C" dnnl_status_t ember_dnnl_execute_aligned(const_dnnl_primitive_t, dnnl_stream_t, int,
                                                     const dnnl_exec_arg_t*);
 asm(R"(
-  .text
+  .pushsection .text
   .p2align 4
   .type ember_dnnl_execute_aligned, @function
 ember_dnnl_execute_aligned:
@@ -59,6 +59,7 @@ ember_dnnl_execute_aligned:
   ret
   .cfi_endproc
   .size ember_dnnl_execute_aligned, .-ember_dnnl_execute_aligned
+  .popsection
 )");
 #else
 dnnl_status_t ember_dnnl_execute_aligned(const_dnnl_primitive_t p, dnnl_stream_t s, int n,
