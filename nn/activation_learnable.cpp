@@ -92,9 +92,11 @@ Tensor rrelu_into(const Tensor& x, float lower, float upper, bool training, Tens
                  "RreluBackward", detail::cat("rrelu_ ran with a negative mean slope (", slope, ")")));
       return y;
     }
+    // In place, x's storage is y's: the fast backward reads the same values either way.
+    const SavedTensor saved = in_place ? SavedTensor::output(y) : SavedTensor(x);
     record({"RreluBackward", kRreluRule}, y, {x},
            Backward{.fast =
-                        [v = x.detach(), slope, in_place](const Tensor& g) {
+                        [v = saved.values(), slope, in_place](const Tensor& g) {
                           Tensor dx = Tensor::empty(v.shape());
                           if (in_place)  // v is the output: y > 0 where x > 0 (slope >= 0)
                             kernels::leaky_relu_backward(v.data(), g.data(), dx.data(), dx.numel(), slope);
@@ -104,7 +106,7 @@ Tensor rrelu_into(const Tensor& x, float lower, float upper, bool training, Tens
                           return grads(dx);
                         },
                     .differentiable =
-                        [v = in_place ? SavedTensor::output(y) : SavedTensor(x), slope](const Tensor& g) {
+                        [v = saved, slope](const Tensor& g) {
                           Tensor t = v.get();
                           return grads(detail::piecewise_constant_product(
                               g, where(t > 0.0f, 1.0f, full(t.shape(), slope)), t));

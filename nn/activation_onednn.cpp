@@ -525,22 +525,23 @@ Tensor softplus(const Tensor& x, float beta, float threshold) {
     kernels::eltwise_forward_scaled(Eltwise::exp, beta, x.data(), u.data(), u.numel());
     kernels::softplus_tail(x.data(), u.data(), y.data(), y.numel(), beta);
   }
-  if (needs_grad(x))
-    record({"SoftplusBackward", "y = log(1 + e^(bx)) / b: dx = g * sigmoid(bx)"}, y, {x},
-           Backward{.fast =
-                        [x = x.detach(), beta, threshold](const Tensor& g) {
-                          Tensor bx = beta == 1.0f ? x : eltwise(x, Eltwise::linear, beta);
-                          Tensor dx = eltwise_grad(bx, g, Eltwise::soft_relu);
-                          kernels::softplus_backward_finish(x.data(), g.data(), dx.data(), dx.numel(), beta,
-                                                            threshold);
-                          return grads(dx);
-                        },
-                    .differentiable =  // σ(βx), and 1 past the threshold where softplus is x
-                    [x = SavedTensor(x), beta, threshold](const Tensor& g) {
-                      Tensor bx = x.get() * beta;
-                      return grads(where(bx > threshold, g, g * sigmoid(bx)));
-                    }},
-           {x});
+  if (!needs_grad(x)) return y;
+  const SavedTensor saved(x);
+  record({"SoftplusBackward", "y = log(1 + e^(bx)) / b: dx = g * sigmoid(bx)"}, y, {x},
+         Backward{.fast =
+                      [x = saved.values(), beta, threshold](const Tensor& g) {
+                        Tensor bx = beta == 1.0f ? x : eltwise(x, Eltwise::linear, beta);
+                        Tensor dx = eltwise_grad(bx, g, Eltwise::soft_relu);
+                        kernels::softplus_backward_finish(x.data(), g.data(), dx.data(), dx.numel(), beta,
+                                                          threshold);
+                        return grads(dx);
+                      },
+                  .differentiable =  // σ(βx), and 1 past the threshold where softplus is x
+                  [x = saved, beta, threshold](const Tensor& g) {
+                    Tensor bx = x.get() * beta;
+                    return grads(where(bx > threshold, g, g * sigmoid(bx)));
+                  }},
+         {x});
   return y;
 }
 

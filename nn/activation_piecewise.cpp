@@ -22,15 +22,16 @@ namespace {
 // hardshrink and softshrink both pass g where |x| > λ and 0 elsewhere; the mask is
 // a constant, so the differentiable backward is g times it.
 Backward shrink_backward(const Tensor& x, float lambd) {
+  const SavedTensor saved(x);
   return Backward{
       .fast =
-          [x = x.detach(), lambd](const Tensor& g) {
+          [x = saved.values(), lambd](const Tensor& g) {
             return grads(backward_kernel(x, g, [&](const float* s, const float* dy, float* dx, int64_t n) {
               kernels::shrink_backward(s, dy, dx, n, lambd);
             }));
           },
       .differentiable =
-          [x = SavedTensor(x), lambd](const Tensor& g) {
+          [x = saved, lambd](const Tensor& g) {
             Tensor v = x.get();
             return grads(detail::piecewise_constant_product(g, v.abs() > lambd, v));
           }};
