@@ -8,12 +8,30 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <functional>
 #include <initializer_list>
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 namespace ember::testing {
+
+/// A folder of its own under the system temp dir, emptied at the start and removed at the end.
+/// The pid is in its name: CTest runs each test as a process of its own, two at a time.
+struct TempDir {
+  std::filesystem::path path;
+  explicit TempDir(const std::string& name)
+      : path(std::filesystem::temp_directory_path() / (name + "_" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
 
 /// The message of the ember::Error that f throws, or "(no error)".
 inline std::string error_of(const std::function<void()>& f) {

@@ -9,28 +9,12 @@
 #include <memory>
 #include <string>
 
-#include <unistd.h>
-
 #include "tests/core_test_util.h"
 
 using namespace ember;
 using ember::testing::Near;
+using ember::testing::TempDir;
 using ember::testing::ThrowsWith;
-
-namespace {
-
-// A folder of its own under the system temp dir, removed at the end.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() / ("ember_errors_" + std::to_string(::getpid()));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
-}  // namespace
 
 // --- tensors and ops ---------------------------------------------------------------------------
 
@@ -431,7 +415,7 @@ TEST(ErrorsCatalogue, SchedulerOptions) {
 // --- checkpoints ---------------------------------------------------------------------------------
 
 TEST(ErrorsCatalogue, SafetensorsWriteAndReadMisuse) {
-  TempDir dir;
+  TempDir dir("ember_errors");
   std::string f = dir.file("t.safetensors");
   EXPECT_TRUE(ThrowsWith(
       [&] {
@@ -453,7 +437,7 @@ TEST(ErrorsCatalogue, SafetensorsWriteAndReadMisuse) {
 }
 
 TEST(ErrorsCatalogue, OptimizerStateFromTheWrongFile) {
-  TempDir dir;
+  TempDir dir("ember_errors");
   nn::Linear model(2, 3);
   nn::save(model, dir.file("model.safetensors"));
   optim::SGD sgd(model.parameters(), {.lr = 0.1f});

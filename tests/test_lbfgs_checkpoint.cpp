@@ -14,26 +14,13 @@
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
 #include "core_test_util.h"
 
 using namespace ember;
 using ember::testing::error_of;
+using ember::testing::TempDir;
 
 namespace {
-
-struct TempDir {
-  std::filesystem::path dir;
-  // The pid in the name: CTest runs each test as its own process, two at a time.
-  explicit TempDir(const std::string& name)
-      : dir(std::filesystem::temp_directory_path() / (name + "_" + std::to_string(::getpid()))) {
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-  }
-  ~TempDir() { std::filesystem::remove_all(dir); }
-  std::string file(const std::string& name) const { return (dir / name).string(); }
-};
 
 // A small tanh MLP fitting sin on 32 points: smooth, so L-BFGS keeps curvature pairs.
 std::shared_ptr<nn::Sequential> make_model() {

@@ -14,6 +14,7 @@
 
 using namespace ember;
 using ember::testing::error_of;
+using ember::testing::TempDir;
 using nn_fixture::close;
 
 namespace {
@@ -288,17 +289,6 @@ void checkpoint_step(nn::Module& m, optim::Optimizer& opt, optim::LRScheduler& s
   opt.step();
   sched.step();
 }
-
-// A fresh folder per test, removed at the end.
-struct TempDir {
-  std::filesystem::path dir;
-  explicit TempDir(const std::string& name) : dir(std::filesystem::temp_directory_path() / name) {
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-  }
-  ~TempDir() { std::filesystem::remove_all(dir); }
-  std::string file(const std::string& name) const { return (dir / name).string(); }
-};
 
 }  // namespace
 
