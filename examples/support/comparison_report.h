@@ -158,10 +158,14 @@ class ComparisonReport {
     return o.dropout > 0 ? recipe + ", dropout " + fmt("%g", o.dropout) + " (selu: alpha dropout)" : recipe;
   }
 
+  /// "MLP 32-32, …, batch 64; 5 seeds from 0. ", the first words of both introductions.
+  std::string recipe_and_seeds() const {
+    return recipe_ + "; " + std::to_string(o_.seeds) + " seeds from " + std::to_string(o_.seed) + ". ";
+  }
+
   std::string comparison_introduction() const {
-    return "# Activation comparison\n\n" + recipe_ + "; " + std::to_string(o_.seeds) + " seeds from " +
-           std::to_string(o_.seed) +
-           ". Cells are mean ± std over the seeds that did not diverge (epochs to target: over the "
+    return "# Activation comparison\n\n" + recipe_and_seeds() +
+           "Cells are mean ± std over the seeds that did not diverge (epochs to target: over the "
            "runs that reached it). The health columns describe the last epoch, except "
            "\"std at init\", the untrained network's (dead: f'(x) = 0 on every probe sample; "
            "saturated: |f'(x)| < 0.02 on 90% of them; grad norm: ‖∂L/∂W‖ of the layer's "
@@ -169,9 +173,8 @@ class ComparisonReport {
   }
 
   std::string study_introduction() const {
-    return "# Depth study\n\n" + recipe_ + "; " + std::to_string(o_.seeds) + " seeds from " +
-           std::to_string(o_.seed) +
-           ". Each hidden block is Linear → activation (none), Linear → BatchNorm1d → activation "
+    return "# Depth study\n\n" + recipe_and_seeds() +
+           "Each hidden block is Linear → activation (none), Linear → BatchNorm1d → activation "
            "(batch) or Linear → LayerNorm → activation (layer). std: of each hidden layer's outputs "
            "on a probe batch (the first 512 test samples; batch norm with the probe's own statistics); "
            "grad norm: ‖∂L/∂W‖ of the layer's weights — at init the mean over the first 8 training "
