@@ -20,11 +20,7 @@ using namespace std::chrono_literals;
 // shortest thread's work. An idle machine forks in 1–50 µs; a thread that
 // lost its core to another program waits a time slice, 4–12 ms.
 constexpr int64_t kLateNs = std::chrono::nanoseconds(1ms).count();
-// Back-off after a late region: one thread for this long. At the end of
-// each period the team is sized to the cores that had time to spare during
-// it (idle_cores.h): the full team when that is all of them, else as many as
-// were free, another period. Late again soon after a larger team was tried,
-// the period doubles, up to the maximum.
+// The back-off period (team.h): its first length, and how long doubling may make it.
 constexpr int64_t kFirstBackoffNs = std::chrono::nanoseconds(100ms).count();
 constexpr int64_t kLongestBackoffNs = std::chrono::nanoseconds(1600ms).count();
 // A parallel oneDNN or sgemm call probes the team first when no region was
