@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <utility>
 
 #include "core/error.h"
 #include "core/untrusted_text.h"
@@ -58,6 +59,8 @@ SharedState LBFGS::shared_state() const {
   return out;
 }
 
+// Checks all of `shared` and reads its numbers (the counts, t, H_diag, prev_loss and ro); the
+// vectors are copied only by restore_shared_state.
 LBFGSState LBFGS::read_shared_state(const SharedState& shared, const std::string& where) const {
   const std::string context = where + ": LBFGS state";
   for (const auto& [name, value] : shared.values)
@@ -100,10 +103,6 @@ LBFGSState LBFGS::read_shared_state(const SharedState& shared, const std::string
       fail(context, ": tensor '", name, "' has shape ", t->shape(), " but the parameters hold ", numel_,
            " values (expected [", numel_, "])");
   }
-  if (iterated) {
-    s.d = find("d")->clone();
-    s.prev_flat_grad = find("prev_flat_grad")->clone();
-  }
 
   // The history: k pairs, at most one per iteration after the first, at most history_size.
   const Tensor *dirs = find("old_dirs"), *stps = find("old_stps"), *ro = find("ro");
@@ -130,8 +129,6 @@ LBFGSState LBFGS::read_shared_state(const SharedState& shared, const std::string
     if (!(s.ro[i] > 0) || !std::isfinite(s.ro[i]))
       fail(context, ": ro[", i, "] = ", s.ro[i],
            " is not 1 / yᵀs of a kept pair (it must be finite and > 0)");
-  s.old_dirs = unstack_rows(*dirs);
-  s.old_stps = unstack_rows(*stps);
   return s;
 }
 
@@ -139,6 +136,19 @@ void LBFGS::check_shared_state(const SharedState& shared, const std::string& whe
   read_shared_state(shared, where);
 }
 
-void LBFGS::restore_shared_state(const SharedState& shared) { s_ = read_shared_state(shared, name_); }
+// Checked already, so only the vectors are left to copy (a load checks before it restores:
+// copying them there too would copy the whole history twice).
+void LBFGS::restore_shared_state(const SharedState& shared) {
+  LBFGSState s = read_shared_state(shared, name_);
+  if (s.n_iter > 0) {
+    s.d = shared.tensors.at("d").clone();
+    s.prev_flat_grad = shared.tensors.at("prev_flat_grad").clone();
+  }
+  if (!s.ro.empty()) {
+    s.old_dirs = unstack_rows(shared.tensors.at("old_dirs"));
+    s.old_stps = unstack_rows(shared.tensors.at("old_stps"));
+  }
+  s_ = std::move(s);
+}
 
 }  // namespace ember::optim
