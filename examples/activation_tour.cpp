@@ -41,12 +41,6 @@ namespace rows = support::tutorial_rows;
 
 namespace {
 
-std::string shape_text(const Shape& shape) {
-  std::string text = "[";
-  for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
-  return text + "]";
-}
-
 UnaryFunction as_function(const std::shared_ptr<nn::Module>& module) {
   return [module](const Tensor& x) { return (*module)(x); };
 }
@@ -103,7 +97,7 @@ void linear_section(TourReport& report, const Tensor& x1) {
   NoGradGuard no_grad;
   Tensor y = linear(x1);
   report.check(y.shape() == Shape{100, 5},
-               "output size " + shape_text(y.shape()) + " (the tutorial: [100, 5])");
+               "output size " + shape_str(y.shape()) + " (the tutorial: [100, 5])");
   Tensor by_hand = matmul(x1, linear.weight.t()) + linear.bias;
   const float difference = support::largest_difference(y, by_hand);
   report.check(difference <= 1e-5f,
@@ -136,9 +130,9 @@ void bilinear_section(TourReport& report, const Tensor& x1) {
   NoGradGuard no_grad;
   Tensor y = bilinear(x1, x2);
   report.check(y.shape() == Shape{100, 5},
-               "output size " + shape_text(y.shape()) + " (the tutorial: [100, 5])");
-  report.show("weight " + shape_text(bilinear.weight.shape()) + ", bias " +
-              shape_text(bilinear.bias.shape()) + " (the tutorial: (5, 10, 30) (5,))");
+               "output size " + shape_str(y.shape()) + " (the tutorial: [100, 5])");
+  report.show("weight " + shape_str(bilinear.weight.shape()) + ", bias " + shape_str(bilinear.bias.shape()) +
+              " (the tutorial: (5, 10, 30) (5,))");
   const std::vector<double> by_hand = bilinear_by_hand(x1, x2, bilinear.weight, bilinear.bias);
   const std::vector<float> ours = y.to_vector();
   double largest = 0, mean = 0, largest_y = 0;
