@@ -273,6 +273,30 @@ Points collocation_points(const Problem& p, const PinnOptions& o) {
   return {x.requires_grad_(), tensor(xb, {m, 1}).requires_grad_()};
 }
 
+/// One Adam step on the loss, the loop every PyTorch PINN writes; returns the step's loss.
+PinnLoss adam_step(nn::Module& model, optim::Adam& adam, const Problem& p, const Points& pts,
+                   bool* second_reached = nullptr) {
+  PinnLoss loss = pinn_loss(model, p, pts.interior, pts.boundary, second_reached);
+  adam.zero_grad();
+  loss.total.backward();
+  adam.step();
+  return loss;
+}
+
+/// One L-BFGS step: PyTorch's closure — zero the gradients, compute the loss, backward, return
+/// it — which step() calls as often as the strong-Wolfe line search needs. Returns the loss of
+/// the last call.
+PinnLoss lbfgs_step(nn::Module& model, optim::LBFGS& lbfgs, const Problem& p, const Points& pts) {
+  PinnLoss last;
+  lbfgs.step([&] {
+    lbfgs.zero_grad();
+    last = pinn_loss(model, p, pts.interior, pts.boundary);
+    last.total.backward();
+    return last.total;
+  });
+  return last;
+}
+
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -311,10 +335,7 @@ PinnRun train_one(const Problem& p, const std::string& activation, uint64_t seed
   for (; step <= p.adam_steps && !run.diverged && !support::interrupted(); ++step) {
     const auto start = Clock::now();
     bool second_reached = true;
-    PinnLoss loss = pinn_loss(*model, p, pts.interior, pts.boundary, &second_reached);
-    adam.zero_grad();
-    loss.total.backward();
-    adam.step();
+    PinnLoss loss = adam_step(*model, adam, p, pts, &second_reached);
     adam_ms += ms_since(start);
     if (step == 1 && !second_reached && explain)
       std::printf(
@@ -326,20 +347,13 @@ PinnRun train_one(const Problem& p, const std::string& activation, uint64_t seed
   }
   run.adam_ms = adam_ms / static_cast<double>(std::max<int64_t>(step - 1, 1));
 
-  // L-BFGS: PyTorch's closure — zero the gradients, compute the loss, backward, return it;
-  // step() calls it as often as the strong-Wolfe line search needs.
+  // L-BFGS, once Adam has brought the model near a minimum.
   if (o.lbfgs_steps > 0 && !run.diverged) {
     optim::LBFGS lbfgs(model->parameters(), {.max_iter = o.lbfgs_iter, .line_search_fn = "strong_wolfe"});
     double lbfgs_ms = 0;
     for (int64_t s = 0; s < o.lbfgs_steps && !run.diverged && !support::interrupted(); ++s) {
       const auto start = Clock::now();
-      PinnLoss last;
-      lbfgs.step([&] {
-        lbfgs.zero_grad();
-        last = pinn_loss(*model, p, pts.interior, pts.boundary);
-        last.total.backward();
-        return last.total;
-      });
+      PinnLoss last = lbfgs_step(*model, lbfgs, p, pts);
       lbfgs_ms += ms_since(start);
       record(last, p.adam_steps + lbfgs.lbfgs_state().func_evals, true);
     }
@@ -361,6 +375,13 @@ PinnRun train_one(const Problem& p, const std::string& activation, uint64_t seed
 
 // --- --bench: the time of one training step, or of training to the target ----------------
 
+/// One value per line, to 9 significant digits (a float read back exactly by bench/compare_pinn.py).
+void write_numbers(const std::filesystem::path& path, const Tensor& values) {
+  std::ofstream out(path);
+  out.precision(9);
+  for (float v : values.to_vector()) out << v << '\n';
+}
+
 /// The model of --bench (the first problem, activation and seed) and its collocation points.
 /// The initial weights and the points go to --out/bench_init.safetensors and
 /// --out/bench_points.txt so that bench/compare_pinn.py can start PyTorch from the same ones.
@@ -377,9 +398,7 @@ BenchStart bench_start(const Problem& p, const std::string& activation, uint64_t
   const Points pts = collocation_points(p, o);
   std::filesystem::create_directories(o.out);
   nn::save(*model, (std::filesystem::path(o.out) / "bench_init.safetensors").string());
-  std::ofstream points(std::filesystem::path(o.out) / "bench_points.txt");
-  points.precision(9);
-  for (float x : pts.interior.to_vector()) points << x << '\n';
+  write_numbers(std::filesystem::path(o.out) / "bench_points.txt", pts.interior);
   return {model, pts};
 }
 
@@ -394,10 +413,7 @@ int bench(const Problem& p, const std::string& activation, uint64_t seed, const 
   std::vector<float> losses;
   for (int64_t step = 0; step < warmup + o.bench_steps; ++step) {
     const auto start = Clock::now();
-    PinnLoss loss = pinn_loss(*model, p, pts.interior, pts.boundary);
-    adam.zero_grad();
-    loss.total.backward();
-    adam.step();
+    PinnLoss loss = adam_step(*model, adam, p, pts);
     const double t = ms_since(start);
     if (step >= warmup) ms.push_back(t);
     losses.push_back(loss.total.item());
@@ -424,11 +440,7 @@ int bench(const Problem& p, const std::string& activation, uint64_t seed, const 
 int bench_to_target(const Problem& p, const std::string& activation, uint64_t seed, const PinnOptions& o) {
   auto [model, pts] = bench_start(p, activation, seed, o);
   const FineGrid grid = fine_grid(p, o.fine_points);
-  {
-    std::ofstream out(std::filesystem::path(o.out) / "bench_grid.txt");
-    out.precision(9);
-    for (float x : grid.x.to_vector()) out << x << '\n';
-  }
+  write_numbers(std::filesystem::path(o.out) / "bench_grid.txt", grid.x);
   double train_ms = 0, measure_ms = 0, error = NAN;
   int64_t epoch = 0;
   std::vector<float> losses;  // of the first 21 Adam steps, to check against PyTorch's
@@ -443,10 +455,7 @@ int bench_to_target(const Problem& p, const std::string& activation, uint64_t se
   optim::Adam adam(model->parameters(), {.lr = p.lr});
   for (int64_t step = 1; step <= p.adam_steps && !done; ++step) {
     const auto start = Clock::now();
-    PinnLoss loss = pinn_loss(*model, p, pts.interior, pts.boundary);
-    adam.zero_grad();
-    loss.total.backward();
-    adam.step();
+    PinnLoss loss = adam_step(*model, adam, p, pts);
     train_ms += ms_since(start);
     epoch = step;
     if (step <= 21) losses.push_back(loss.total.item());
@@ -456,12 +465,7 @@ int bench_to_target(const Problem& p, const std::string& activation, uint64_t se
     optim::LBFGS lbfgs(model->parameters(), {.max_iter = o.lbfgs_iter, .line_search_fn = "strong_wolfe"});
     for (int64_t s = 0; s < o.lbfgs_steps && !done; ++s) {
       const auto start = Clock::now();
-      lbfgs.step([&] {
-        lbfgs.zero_grad();
-        Tensor loss = pinn_loss(*model, p, pts.interior, pts.boundary).total;
-        loss.backward();
-        return loss;
-      });
+      lbfgs_step(*model, lbfgs, p, pts);
       train_ms += ms_since(start);
       epoch = p.adam_steps + lbfgs.lbfgs_state().func_evals;
       done = reached();
