@@ -25,11 +25,11 @@
 #include <array>
 #include <cmath>
 #include <functional>
+#include <memory_resource>
 #include <mutex>
 #include <span>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "core/autograd.h"
 #include "core/engine.h"
@@ -41,27 +41,42 @@
 namespace ember {
 namespace {
 
-std::vector<Node*> topological_order(const std::vector<Node*>& roots) {
-  std::vector<Node*> post_order;
-  std::unordered_set<Node*> seen;
+// The walk's own bookkeeping (the order, each node's place in it, the gradients
+// pending) comes from an arena whose first kWalkArenaBytes sit on the stack: a
+// backward through a small graph (one op, an MLP's few layers) asks the heap for
+// nothing, and a larger one spills over to it. At 4K values an op's whole
+// backward costs about as much as six heap allocations.
+constexpr size_t kWalkArenaBytes = 8192;
+
+struct Walk {
+  explicit Walk(std::pmr::memory_resource* arena) : order(arena), position(arena) {}
+  std::pmr::vector<Node*> order;                          // each node before the nodes it consumes
+  std::pmr::unordered_map<const Node*, size_t> position;  // a node's index in `order`
+  size_t at(const Node* node) const { return position.find(node)->second; }
+};
+
+// Orders the nodes below `roots` so that each comes after every node that
+// consumes its output: a reverse post-order of a depth-first walk, on an
+// explicit stack (a chain of a million ops must not recurse).
+void order_nodes(std::span<Node* const> roots, Walk& walk) {
   for (Node* root : roots) {
-    if (!seen.insert(root).second) continue;
+    if (!walk.position.emplace(root, 0).second) continue;  // `position` marks what was seen
     // Each stack entry: a node and the index of the next edge to explore.
-    std::vector<std::pair<Node*, size_t>> stack{{root, 0}};
+    std::pmr::vector<std::pair<Node*, size_t>> stack({{root, 0}}, walk.order.get_allocator());
     while (!stack.empty()) {
       auto& [node, next] = stack.back();
       const auto& edges = node->next_edges();
       if (next < edges.size()) {
         Node* child = edges[next++].node.get();
-        if (child && seen.insert(child).second) stack.push_back({child, 0});
+        if (child && walk.position.emplace(child, 0).second) stack.push_back({child, 0});
       } else {
-        post_order.push_back(node);
+        walk.order.push_back(node);
         stack.pop_back();
       }
     }
   }
-  std::reverse(post_order.begin(), post_order.end());
-  return post_order;
+  std::reverse(walk.order.begin(), walk.order.end());
+  for (size_t i = 0; i < walk.order.size(); ++i) walk.position[walk.order[i]] = i;
 }
 
 // True when g is the only handle on its tensor and on its values: nothing
@@ -127,19 +142,28 @@ struct GradModeScope {
 
 // The nodes that must run for autograd::grad: those with a path to a wanted
 // tensor (a leaf, or the output of a wanted node). Children come after their
-// parents in `order`, so one pass from the end settles each node.
-std::unordered_set<Node*> nodes_to_run(const std::vector<Node*>& order, const detail::Wanted& wanted) {
-  std::unordered_set<Node*> run;
-  for (auto it = order.rbegin(); it != order.rend(); ++it)
-    for (const Edge& e : (*it)->next_edges()) {
+// parents in the order, so one pass from the end settles each node.
+std::pmr::vector<bool> nodes_to_run(const Walk& walk, const detail::Wanted& wanted) {
+  std::pmr::vector<bool> run(walk.order.size(), false, walk.order.get_allocator());
+  for (size_t i = walk.order.size(); i-- > 0;)
+    for (const Edge& e : walk.order[i]->next_edges()) {
       auto leaf = e.leaf.lock();
-      if ((e.node && (run.count(e.node.get()) || wanted.nodes.count(e.node.get()))) ||
+      if ((e.node && (run[walk.at(e.node.get())] || wanted.nodes.count(e.node.get()))) ||
           (leaf && wanted.leaves.count(leaf.get()))) {
-        run.insert(*it);
+        run[i] = true;
         break;
       }
     }
   return run;
+}
+
+// g summed back to the shape of the input its edge leads to (undoing
+// broadcasting): the output shape of the edge's node, or the leaf's shape.
+// Undefined where no gradient goes (an inactive edge, a leaf that died).
+Tensor summed_to_input(const Tensor& g, const Edge& e) {
+  if (e.node) return sum_to(g, e.node->output_shape());
+  if (auto leaf = e.leaf.lock()) return sum_to(g, leaf->shape);
+  return {};
 }
 
 // Anomaly mode: a NaN or an infinity a backward function produced, named with its node.
@@ -178,44 +202,46 @@ namespace detail {
 void run_backward(std::span<const Tensor> roots, std::span<const Tensor> seeds, bool retain_graph,
                   bool create_graph, Wanted* wanted) {
   GradModeScope mode(create_graph);  // the walk itself is recorded only when a graph is asked for
-  std::unordered_map<Node*, Tensor> pending;
-  std::vector<Node*> root_nodes;
+  std::array<std::byte, kWalkArenaBytes> stack_bytes;
+  std::pmr::monotonic_buffer_resource arena(stack_bytes.data(), stack_bytes.size());
+  Walk walk(&arena);
+  std::pmr::vector<Node*> root_nodes(&arena);
+  for (const Tensor& root : roots)
+    if (Node* node = root.grad_fn().get()) root_nodes.push_back(node);
+  order_nodes(root_nodes, walk);
+  // pending[i]: the gradient that has reached the output of order[i] so far.
+  std::pmr::vector<Tensor> pending(walk.order.size(), &arena);
   for (size_t r = 0; r < roots.size(); ++r) {
-    if (Node* node = roots[r].grad_fn().get()) {
-      add_into(pending[node], seeds[r]);
-      root_nodes.push_back(node);
-    } else if (!wanted) {
+    if (Node* node = roots[r].grad_fn().get())
+      add_into(pending[walk.at(node)], seeds[r]);
+    else if (!wanted)
       accumulate_into(*roots[r].impl(), seeds[r]);
-    } else if (auto it = wanted->leaves.find(roots[r].impl()); it != wanted->leaves.end()) {
+    else if (auto it = wanted->leaves.find(roots[r].impl()); it != wanted->leaves.end())
       add_into(wanted->grads[it->second], seeds[r]);
-    }
   }
-  const std::vector<Node*> order = topological_order(root_nodes);
-  const std::unordered_set<Node*> run = wanted ? nodes_to_run(order, *wanted) : std::unordered_set<Node*>{};
-  for (Node* node : order) {
-    auto it = pending.find(node);
-    if (it == pending.end()) continue;  // no gradient flowed into this node
-    Tensor g = std::move(it->second);
-    pending.erase(it);
+  const std::pmr::vector<bool> run = wanted ? nodes_to_run(walk, *wanted) : std::pmr::vector<bool>(&arena);
+  for (size_t k = 0; k < walk.order.size(); ++k) {
+    Node* node = walk.order[k];
+    if (!pending[k].defined()) continue;  // no gradient flowed into this node
+    Tensor g = std::move(pending[k]);
     if (wanted) {
       if (auto w = wanted->nodes.find(node); w != wanted->nodes.end()) add_into(wanted->grads[w->second], g);
-      if (!run.count(node)) continue;  // no wanted tensor below it
+      if (!run[k]) continue;  // no wanted tensor below it
     } else if (auto out = node->output(); out && out->retains_grad) {
       accumulate_into(*out, g);
     }
     Gradients input_grads = node->apply(g, create_graph);
     if (!retain_graph) node->release();
     const auto& edges = node->next_edges();
-    for (size_t i = 0; i < edges.size(); ++i)  // undo broadcasting: back to each input's shape
-      if (edges[i].is_active() && input_grads[i].defined())
-        input_grads[i] = sum_to(input_grads[i], edges[i].shape);
+    for (size_t i = 0; i < edges.size(); ++i)
+      if (input_grads[i].defined()) input_grads[i] = summed_to_input(input_grads[i], edges[i]);
     if (autograd::anomaly_detection_enabled()) check_finite(*node, input_grads);
     trace::node_applied(*node, g, input_grads);
     for (size_t i = 0; i < edges.size(); ++i) {
       const Edge& e = edges[i];
       if (!e.is_active() || !input_grads[i].defined()) continue;
       if (e.node) {
-        add_into(pending[e.node.get()], input_grads[i]);
+        add_into(pending[walk.at(e.node.get())], input_grads[i]);
       } else if (auto leaf = e.leaf.lock()) {
         if (!wanted)
           accumulate_into(*leaf, input_grads[i]);

@@ -2,6 +2,7 @@
 #include "core/node.h"
 
 #include <atomic>
+#include <span>
 
 #include "core/grad_mode.h"
 
@@ -20,7 +21,6 @@ void take_last_owned(std::vector<Edge>& edges, std::vector<std::shared_ptr<Node>
 Edge edge_to(const Tensor& input) {
   Edge e;
   if (!input.defined() || !input.requires_grad()) return e;  // no gradient flows there
-  e.shape = input.shape();
   if (input.grad_fn()) {
     e.node = input.grad_fn();
   } else {
@@ -149,12 +149,14 @@ bool needs_grad(std::initializer_list<const Tensor*> inputs) {
   return false;
 }
 
-void record(NodeKind kind, Tensor& output, const std::vector<Tensor>& inputs, Backward backward,
-            std::initializer_list<Tensor> saved) {
+namespace {
+void record_node(NodeKind kind, Tensor& output, std::span<const Tensor> inputs, Backward backward,
+                 std::initializer_list<Tensor> saved) {
   std::vector<Edge> next;
   next.reserve(inputs.size());
   for (const Tensor& in : inputs) next.push_back(edge_to(in));
   auto node = std::make_shared<Node>(kind, std::move(next), std::move(backward), output.shape());
+  node->reserve_saved(saved.size());
   for (const Tensor& t : saved) node->note_saved(t);
   // In place (begin_inplace), the output is the tensor its previous node made:
   // that node's output is now the new node's input, gone as a value.
@@ -163,22 +165,27 @@ void record(NodeKind kind, Tensor& output, const std::vector<Tensor>& inputs, Ba
   output.impl()->grad_fn = std::move(node);
   output.impl()->requires_grad = true;
 }
+}  // namespace
+
+void record(NodeKind kind, Tensor& output, const std::vector<Tensor>& inputs, Backward backward,
+            std::initializer_list<Tensor> saved) {
+  record_node(std::move(kind), output, inputs, std::move(backward), saved);
+}
 
 void record(NodeKind kind, Tensor& output, std::initializer_list<Tensor> inputs, Backward backward,
             std::initializer_list<Tensor> saved) {
-  std::vector<Tensor> list(inputs);
-  record(kind, output, list, std::move(backward), saved);
+  record_node(std::move(kind), output, {inputs.begin(), inputs.size()}, std::move(backward), saved);
 }
 
 void record(NodeKind kind, Tensor& output, const std::vector<Tensor>& inputs, BackwardFunction backward,
             std::initializer_list<Tensor> saved) {
-  record(kind, output, inputs, Backward{.fast = std::move(backward)}, saved);
+  record_node(std::move(kind), output, inputs, Backward{.fast = std::move(backward)}, saved);
 }
 
 void record(NodeKind kind, Tensor& output, std::initializer_list<Tensor> inputs, BackwardFunction backward,
             std::initializer_list<Tensor> saved) {
-  std::vector<Tensor> list(inputs);
-  record(kind, output, list, Backward{.fast = std::move(backward)}, saved);
+  record_node(std::move(kind), output, {inputs.begin(), inputs.size()}, Backward{.fast = std::move(backward)},
+              saved);
 }
 
 void begin_inplace(const Tensor& x, const char* op) {

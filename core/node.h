@@ -48,15 +48,15 @@ namespace ember {
 class Node;
 
 /// Where one input's gradient goes: into the node that produced the input,
-/// or, for a leaf that requires grad, into its .grad(). The input's shape is
-/// kept so that the engine can sum a broadcast gradient back to it. A leaf is
-/// held weakly: with create_graph its .grad() holds nodes that lead back to it,
-/// and a strong link would be a cycle never freed. A leaf that died before the
-/// backward has no .grad() anyone could read; its gradient is dropped.
+/// or, for a leaf that requires grad, into its .grad(). The engine sums a
+/// broadcast gradient back to the input's shape: the node's output shape, or
+/// the leaf's own. A leaf is held weakly: with create_graph its .grad() holds
+/// nodes that lead back to it, and a strong link would be a cycle never freed.
+/// A leaf that died before the backward has no .grad() anyone could read; its
+/// gradient is dropped.
 struct Edge {
   std::shared_ptr<Node> node;
   std::weak_ptr<TensorImpl> leaf;
-  Shape shape;
   bool to_leaf = false;
   bool is_active() const { return node || to_leaf; }
 };
@@ -135,6 +135,7 @@ class Node : public std::enable_shared_from_this<Node> {
 
   /// Notes the version of a tensor the backward function saved (see record()).
   void note_saved(const Tensor& saved);
+  void reserve_saved(size_t count) { saved_.reserve(count); }
   /// Applies the local chain rule: the differentiable function when
   /// create_graph (grad mode is then on), else the fast one. Throws if the
   /// graph was already freed, if a saved tensor was modified in place since it

@@ -26,8 +26,10 @@ void node_applied(const Node& node, const Tensor& grad_output, const Gradients& 
     out << "  input " << i << " -> ";
     if (e.node)
       out << e.node->name();
+    else if (auto leaf = e.leaf.lock())
+      out << "leaf " << shape_str(leaf->shape) << " (.grad accumulates)";
     else if (e.to_leaf)
-      out << "leaf " << shape_str(e.shape) << " (.grad accumulates)";
+      out << "leaf (freed: its gradient is dropped)";
     else
       out << "(no grad needed)";
     if (e.is_active() && input_grads[i].defined()) out << "\n    grad out: " << input_grads[i];
