@@ -17,10 +17,11 @@ Tensor batched_matmul(const Tensor& a, const Tensor& b) {
   for (int64_t i = 0; i < batch; ++i)
     kernels::gemm(a.data() + i * m * k, false, b.data() + i * k * n, false, nullptr, y.data() + i * m * n, m,
                   k, n);
-  if (needs_grad(a, b))
+  if (needs_grad(a, b)) {
+    const SavedTensor saved_a(a), saved_b(b);
     record({"MmBackward", "y = A B: dA = g B^T, dB = A^T g"}, y, {a, b},
            Backward{.fast =
-                        [a = a.detach(), b = b.detach(), batch, m, k, n](const Tensor& g) {
+                        [a = saved_a.values(), b = saved_b.values(), batch, m, k, n](const Tensor& g) {
                           Tensor ga = Tensor::empty(a.shape()), gb = Tensor::empty(b.shape());
                           for (int64_t i = 0; i < batch; ++i) {
                             kernels::gemm(g.data() + i * m * n, false, b.data() + i * k * n, true, nullptr,
@@ -31,7 +32,7 @@ Tensor batched_matmul(const Tensor& a, const Tensor& b) {
                           return grads(ga, gb);
                         },
                     .differentiable =
-                        [a = SavedTensor(a), b = SavedTensor(b), batch](const Tensor& g) {
+                        [a = saved_a, b = saved_b, batch](const Tensor& g) {
                           Tensor av = a.get(), bv = b.get();
                           if (batch == 1 && av.dim() == 2)  // dC·Bᵀ and Aᵀ·dC, no transpose copied
                             return grads(detail::matmul_transposed(g, false, bv, true),
@@ -39,6 +40,7 @@ Tensor batched_matmul(const Tensor& a, const Tensor& b) {
                           return grads(matmul(g, transpose(bv, -2, -1)), matmul(transpose(av, -2, -1), g));
                         }},
            {a, b});
+  }
   return y;
 }
 

@@ -130,21 +130,23 @@ Tensor cos(const Tensor& x) {
 // d/dx erf x = 2/√π · e^(−x²).
 Tensor erf(const Tensor& x) {
   Tensor y = map_values(x, [](float v) { return std::erf(v); });
-  if (needs_grad(x))
+  if (needs_grad(x)) {
+    const SavedTensor saved(x);
     record({"ErfBackward", "y = erf(x): dx = g * 2/sqrt(pi) * exp(-x^2)"}, y, {x},
            Backward{.fast =
-                        [x = x.detach()](const Tensor& g) {
+                        [x = saved.values()](const Tensor& g) {
                           const float k = 2.0f / std::sqrt(std::numbers::pi_v<float>);
                           return grads(zip_values(
                               g, x, "erf", [k](float gv, float xv) { return gv * k * std::exp(-xv * xv); }));
                         },
                     .differentiable =
-                        [x = SavedTensor(x)](const Tensor& g) {
+                        [x = saved](const Tensor& g) {
                           const float k = 2.0f / std::sqrt(std::numbers::pi_v<float>);
                           Tensor v = x.get();
                           return grads(g * k * exp(-(v * v)));
                         }},
            {x});
+  }
   return y;
 }
 

@@ -43,23 +43,26 @@ Tensor prelu(const Tensor& x, const Tensor& weight) {
     kernels::prelu_shared_forward(x.data(), y.data(), x.numel(), weight.item());
   else
     kernels::prelu_forward(x.data(), weight.data(), y.data(), batch, channels, inner, wn);
-  if (needs_grad(x, weight))
+  if (needs_grad(x, weight)) {
+    const SavedTensor saved_x(x), saved_w(weight);
     record({"PreluBackward", "y = x or a*x: dx = g or a*g; da = sum of g*x where x <= 0"}, y, {x, weight},
-           Backward{.fast =
-                        [x = x.detach(), w = weight.detach(), batch, channels, inner, wn](const Tensor& g) {
-                          Tensor dx = Tensor::empty(x.shape()), dw = Tensor::empty(w.shape());
-                          if (wn == 1)
-                            dw.fill_(static_cast<float>(kernels::prelu_shared_backward(
-                                x.data(), g.data(), dx.data(), x.numel(), w.item())));
-                          else
-                            kernels::prelu_backward(x.data(), w.data(), g.data(), dx.data(), dw.data(), batch,
-                                                    channels, inner, wn);
-                          return grads(dx, dw);
-                        },
-                    .differentiable = backward_by_formula(
-                        {x, weight},
-                        [](const std::vector<Tensor>& in) { return reference::prelu(in[0], in[1]); })},
+           Backward{
+               .fast =
+                   [x = saved_x.values(), w = saved_w.values(), batch, channels, inner, wn](const Tensor& g) {
+                     Tensor dx = Tensor::empty(x.shape()), dw = Tensor::empty(w.shape());
+                     if (wn == 1)
+                       dw.fill_(static_cast<float>(kernels::prelu_shared_backward(
+                           x.data(), g.data(), dx.data(), x.numel(), w.item())));
+                     else
+                       kernels::prelu_backward(x.data(), w.data(), g.data(), dx.data(), dw.data(), batch,
+                                               channels, inner, wn);
+                     return grads(dx, dw);
+                   },
+               .differentiable = backward_by_formula(
+                   {saved_x, saved_w},
+                   [](const std::vector<Tensor>& in) { return reference::prelu(in[0], in[1]); })},
            {x, weight});
+  }
   return y;
 }
 
@@ -161,23 +164,25 @@ Tensor swish(const Tensor& x, const Tensor& beta) {
   Tensor y = Tensor::empty(x.shape());
   Tensor s = sigmoid_of_scaled(x, b);
   kernels::swish_forward(x.data(), s.data(), y.data(), y.numel());
-  if (needs_grad(x, beta))
+  if (needs_grad(x, beta)) {
+    const SavedTensor saved_x(x), saved_beta(beta);
     record({"SwishBackward", "y = x sigmoid(bx): dx = g * (s + b x s (1 - s)), db = g * x^2 s (1 - s)"}, y,
            {x, beta},
-           Backward{
-               .fast =
-                   [x = x.detach(), s, b, beta_shape = beta.shape(),
-                    want_beta = beta.requires_grad()](const Tensor& g) {
-                     Tensor dx = Tensor::empty(x.shape()), dbeta;
-                     kernels::swish_backward(x.data(), s.data(), g.data(), dx.data(), dx.numel(), b);
-                     if (want_beta)
-                       dbeta = full(beta_shape, static_cast<float>(kernels::swish_beta_grad(
-                                                    x.data(), s.data(), g.data(), x.numel())));
-                     return grads(dx, dbeta);
-                   },
-               .differentiable = backward_by_formula(
-                   {x, beta}, [](const std::vector<Tensor>& in) { return reference::swish(in[0], in[1]); })},
+           Backward{.fast =
+                        [x = saved_x.values(), s, b, beta_shape = beta.shape(),
+                         want_beta = beta.requires_grad()](const Tensor& g) {
+                          Tensor dx = Tensor::empty(x.shape()), dbeta;
+                          kernels::swish_backward(x.data(), s.data(), g.data(), dx.data(), dx.numel(), b);
+                          if (want_beta)
+                            dbeta = full(beta_shape, static_cast<float>(kernels::swish_beta_grad(
+                                                         x.data(), s.data(), g.data(), x.numel())));
+                          return grads(dx, dbeta);
+                        },
+                    .differentiable = backward_by_formula(
+                        {saved_x, saved_beta},
+                        [](const std::vector<Tensor>& in) { return reference::swish(in[0], in[1]); })},
            {x});
+  }
   return y;
 }
 

@@ -337,13 +337,14 @@ Tensor logsigmoid(const Tensor& x) {
     kernels::eltwise_forward_scaled(Eltwise::exp, -1.0f, x.data(), u.data(), u.numel());
     kernels::logsigmoid_tail(x.data(), u.data(), y.data(), y.numel());
   }
-  if (needs_grad(x))
+  if (needs_grad(x)) {
+    const SavedTensor saved(x);
     record({"LogSigmoidBackward", "y = log sigmoid(x): dx = g * (1 - sigmoid(x))"}, y, {x},
-           Backward{.fast = [x = x.detach()](
+           Backward{.fast = [x = saved.values()](
                                 const Tensor& g) { return grads(eltwise_grad(x, g, Eltwise::logsigmoid)); },
-                    .differentiable =
-                        [x = SavedTensor(x)](const Tensor& g) { return grads(g * sigmoid(-x.get())); }},
+                    .differentiable = [x = saved](const Tensor& g) { return grads(g * sigmoid(-x.get())); }},
            {x});
+  }
   return y;
 }
 
@@ -374,20 +375,22 @@ Tensor mish(const Tensor& x) {
 Tensor hardswish(const Tensor& x) {
   check_defined(x, "hardswish");
   Tensor y = eltwise(x, Eltwise::hardswish);
-  if (needs_grad(x))
+  if (needs_grad(x)) {
+    const SavedTensor saved(x);
     record(
         {"HardswishBackward", "y = x relu6(x + 3) / 6: dx = g * (2x + 3) / 6 on (-3, 3), 0 below, g above"},
         y, {x},
         Backward{.fast =
-                     [x = x.detach()](const Tensor& g) {
+                     [x = saved.values()](const Tensor& g) {
                        return grads(backward_kernel(x, g, kernels::hardswish_backward));
                      },
                  .differentiable =  // PyTorch's pieces: 0 below −3, x/3 + 1/2 up to 3 (−1/2 at −3), 1 above
-                 [x = SavedTensor(x)](const Tensor& g) {
+                 [x = saved](const Tensor& g) {
                    Tensor v = x.get();
                    return grads(g * where(v < -3.0f, 0.0f, where(v <= 3.0f, v / 3.0f + 0.5f, 1.0f)));
                  }},
         {x});
+  }
   return y;
 }
 

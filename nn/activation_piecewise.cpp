@@ -139,10 +139,11 @@ Tensor tanhshrink(const Tensor& x) {
     kernels::eltwise_forward(kernels::Eltwise::tanh, 0, 0, s, d, n);
     kernels::tanhshrink_finish(s, d, n);
   });
-  if (needs_grad(x))
+  if (needs_grad(x)) {
+    const SavedTensor saved(x);
     record({"TanhshrinkBackward", "y = x - tanh(x): dx = g * tanh(x)^2"}, y, {x},
            Backward{.fast =
-                        [x = x.detach()](const Tensor& g) {
+                        [x = saved.values()](const Tensor& g) {
                           return grads(backward_kernel(
                               x, g, [](const float* s, const float* dy, float* dx, int64_t n) {
                                 kernels::eltwise_forward(kernels::Eltwise::tanh, 0, 0, s, dx, n);
@@ -150,11 +151,12 @@ Tensor tanhshrink(const Tensor& x) {
                               }));
                         },
                     .differentiable =
-                        [x = SavedTensor(x)](const Tensor& g) {
+                        [x = saved](const Tensor& g) {
                           Tensor t = tanh(x.get());
                           return grads(g * t * t);
                         }},
            {x});
+  }
   return y;
 }
 

@@ -5,6 +5,8 @@
 // again. Internal: not part of the public API.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <optional>
 #include <vector>
 
@@ -27,12 +29,16 @@ Tensor derivative_by_formula(const Tensor& x, F f) {
 /// A differentiable backward for an op of several inputs whose fast backward is a
 /// fused kernel: the vector-Jacobian product of g with formula(inputs…), by
 /// autograd through the formula, recorded. `saved` are the node's inputs in
-/// order; one that does not require grad gets no gradient.
-template <class Formula>
-BackwardFunction backward_by_formula(std::vector<SavedTensor> saved, Formula formula) {
-  return [saved = std::move(saved), formula](const Tensor& g) {
+/// order, `{x}` or `{x, weight}`; one that does not require grad gets no
+/// gradient. They are kept in a std::array: an op records this closure in every
+/// forward that needs grad, and a vector would be one more heap allocation each time.
+template <class Formula, size_t N>
+BackwardFunction backward_by_formula(const SavedTensor (&saved)[N], Formula formula) {
+  std::array<SavedTensor, N> kept;
+  std::copy(saved, saved + N, kept.begin());
+  return [kept = std::move(kept), formula](const Tensor& g) {
     std::vector<Tensor> inputs, wrt;
-    for (const SavedTensor& s : saved) inputs.push_back(s.get());
+    for (const SavedTensor& s : kept) inputs.push_back(s.get());
     for (const Tensor& t : inputs)
       if (t.defined() && t.requires_grad()) wrt.push_back(t);
     Gradients out(inputs.size());

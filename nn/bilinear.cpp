@@ -64,12 +64,13 @@ Tensor bilinear(const Tensor& x1, const Tensor& x2, const Tensor& weight, const 
   if (needs_grad({&x1, &x2, &weight, &bias})) {
     bool want_x1 = x1.requires_grad(), want_x2 = x2.requires_grad(), want_w = weight.requires_grad(),
          want_b = bias.defined() && bias.requires_grad();
+    const SavedTensor saved_x1(x1), saved_x2(x2), saved_w(weight), saved_b(bias);
     record({"BilinearBackward",
             "y_k = x1^T A_k x2 + b_k: dx1 = sum_k g_k A_k x2, dx2 = sum_k g_k A_k^T x1, dA_k = g_k x1 x2^T"},
            y, {x1, x2, weight, bias},
            Backward{.fast =
-                        [x1 = x1.detach(), x2 = x2.detach(), w = weight.detach(), want_x1, want_x2, want_w,
-                         want_b, n, in1, in2, out](const Tensor& g) {
+                        [x1 = saved_x1.values(), x2 = saved_x2.values(), w = saved_w.values(), want_x1,
+                         want_x2, want_w, want_b, n, in1, in2, out](const Tensor& g) {
                           Tensor g1, g2, gw, gb;
                           MapConst X1(x1.data(), n, in1), X2(x2.data(), n, in2), G(g.data(), n, out);
                           Matrix t;
@@ -99,7 +100,7 @@ Tensor bilinear(const Tensor& x1, const Tensor& x2, const Tensor& weight, const 
                           return grads(g1, g2, gw, gb);
                         },
                     .differentiable = detail::backward_by_formula(
-                        {x1, x2, weight, bias},
+                        {saved_x1, saved_x2, saved_w, saved_b},
                         [n, in1, in2, out](const std::vector<Tensor>& in) {
                           // y[r, k] = Σ_ij x1[r, i] A[k, i, j] x2[r, j] (+ b[k]), with two matrix products
                           Tensor a = permute(in[2], {1, 0, 2}).reshape({in1, out * in2});

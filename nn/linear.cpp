@@ -106,12 +106,13 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, LinearA
   if (needs_grad({&x, &weight, &bias})) {
     bool want_x = x.requires_grad(), want_w = weight.requires_grad(),
          want_b = bias.defined() && bias.requires_grad();
-    // A fused activation's backward reads the output, so the node keeps y's storage (y.detach()).
-    Tensor y_saved = activation == LinearActivation::none ? Tensor() : y.detach();
+    // A fused activation's backward reads the output, so the node keeps y's storage.
+    const SavedTensor saved_x(x), saved_w(weight),
+        saved_y = activation == LinearActivation::none ? SavedTensor() : SavedTensor::output(y);
     record(node_kind(activation), y, {x, weight, bias},
            Backward{.fast =
-                        [x = x.detach(), w = weight.detach(), y_saved, activation, want_x, want_w, want_b, n,
-                         in, out](const Tensor& g) {
+                        [x = saved_x.values(), w = saved_w.values(), y_saved = saved_y.values(), activation,
+                         want_x, want_w, want_b, n, in, out](const Tensor& g) {
                           Tensor dz = g;  // the gradient at the product's output
                           if (activation != LinearActivation::none) {
                             dz = Tensor::empty(g.shape());
@@ -127,13 +128,11 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, LinearA
                           return grads(gx, gw, gb);
                         },
                     .differentiable =
-                        [x = SavedTensor(x), w = SavedTensor(weight),
-                         y = activation == LinearActivation::none ? SavedTensor() : SavedTensor::output(y),
-                         activation, n, in, out](const Tensor& g) {
+                        [x = saved_x, w = saved_w, y = saved_y, activation, n, in, out](const Tensor& g) {
                           return linear_backward_formula(x.get(), w.get(), y.get(), g, activation, n, in,
                                                          out);
                         }},
-           {x, weight, y_saved});
+           {x, weight, saved_y.values()});
   }
   return y;
 }

@@ -65,10 +65,11 @@ Tensor pointwise_loss(const char* op, NodeKind node, const Tensor& input, const 
   }
   if (needs_grad(input, target)) {
     bool want_x = input.requires_grad(), want_t = target.requires_grad();
+    const SavedTensor saved_input(input), saved_target(target);
     record(node, out, {input, target},
            Backward{.fast =
-                        [input = input.detach(), target = target.detach(), want_x, want_t, reduction,
-                         term](const Tensor& g) {
+                        [input = saved_input.values(), target = saved_target.values(), want_x, want_t,
+                         reduction, term](const Tensor& g) {
                           int64_t n = input.numel();
                           Tensor gx, gt;
                           if (want_x) gx = Tensor::empty(input.shape());
@@ -89,7 +90,7 @@ Tensor pointwise_loss(const char* op, NodeKind node, const Tensor& input, const 
                           return grads(gx, gt);
                         },
                     .differentiable = detail::backward_by_formula(
-                        {input, target},
+                        {saved_input, saved_target},
                         [formula, reduction](const std::vector<Tensor>& in) {
                           return reduce_elements(formula(in[0], in[1]), reduction);
                         })},

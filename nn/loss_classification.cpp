@@ -157,12 +157,13 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, std::string_vie
   Tensor out = reduce_samples(losses, soft ? index_target_shape(logits) : target.shape(), reduction);
   bool want_x = logits.requires_grad(), want_t = soft && target.requires_grad();
   if (needs_grad({&logits, &target}) && (want_x || want_t)) {
+    const SavedTensor saved_logits(logits), saved_target(target);
     record({"CrossEntropyLossBackward", "L = -log softmax(x)[t]: dx = (softmax(x) - onehot(t)) / N * g"}, out,
            {logits, target},
            Backward{
                .fast =
-                   [x = logits.detach(), t = target.detach(), index, lse, l, soft, eps, reduction, want_x,
-                    want_t](const Tensor& g) {
+                   [x = saved_logits.values(), t = saved_target.values(), index, lse, l, soft, eps, reduction,
+                    want_x, want_t](const Tensor& g) {
                      int64_t samples = l.samples(), C = l.classes;
                      Tensor gx, gt;
                      if (want_x) gx = Tensor::empty(x.shape());
@@ -205,7 +206,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, std::string_vie
                      return grads(gx, gt);
                    },
                .differentiable = detail::backward_by_formula(
-                   {logits, target},
+                   {saved_logits, saved_target},
                    [soft, eps, reduction](const std::vector<Tensor>& in) {
                      const int64_t C = in[0].dim() == 1 ? in[0].size(0) : in[0].size(1);
                      Tensor q = soft ? in[1] : one_hot_like(in[1].detach(), in[0]);

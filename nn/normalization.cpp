@@ -175,10 +175,11 @@ Tensor F::batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& 
                              : NodeKind{"BatchNormBackward",
                                         "y = x̂ w + b, x̂ = (x - running_mean)/sqrt(running_var + eps): "
                                         "dx = g w/sqrt(running_var + eps), dw = sum g x̂, db = sum g"};
+    const SavedTensor saved_x(x), saved_w(weight);
     record(kind, y, {x, weight, bias},
            Backward{.fast =
-                        [x = x.detach(), w = weight.defined() ? weight.detach() : Tensor(), mean, invstd,
-                         training, want_x, want_w, want_b, n, c, l](const Tensor& g) {
+                        [x = saved_x.values(), w = saved_w.values(), mean, invstd, training, want_x, want_w,
+                         want_b, n, c, l](const Tensor& g) {
                           Tensor gx, gw, gb;
                           if (want_x) gx = Tensor::empty(x.shape());
                           if (want_w) gw = Tensor::empty({c});
@@ -190,8 +191,8 @@ Tensor F::batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& 
                           return grads(gx, gw, gb);
                         },
                     .differentiable =
-                        [x = SavedTensor(x), w = SavedTensor(weight), mean, invstd, training, eps, want_x,
-                         want_w, want_b](const Tensor& g) {
+                        [x = saved_x, w = saved_w, mean, invstd, training, eps, want_x, want_w,
+                         want_b](const Tensor& g) {
                           return batch_norm_formula(x.get(), w.get(), g, mean, invstd, training, eps, want_x,
                                                     want_w, want_b);
                         }},
@@ -217,13 +218,14 @@ Tensor F::layer_norm(const Tensor& x, const Shape& normalized_shape, const Tenso
   if (needs_grad({&x, &weight, &bias})) {
     const bool want_x = x.requires_grad(), want_w = weight.defined() && weight.requires_grad(),
                want_b = bias.defined() && bias.requires_grad();
+    const SavedTensor saved_x(x), saved_w(weight);
     record({"LayerNormBackward",
             "y = x̂ w + b, x̂ = (x - mean)/sqrt(var + eps) over the last dims: "
             "dx = (ĝ - mean(ĝ) - x̂ mean(ĝ x̂))/sqrt(var + eps) with ĝ = g w, dw = sum g x̂, db = sum g"},
            y, {x, weight, bias},
            Backward{.fast =
-                        [x = x.detach(), w = weight.defined() ? weight.detach() : Tensor(), mean, rstd,
-                         want_x, want_w, want_b, rows, cols, shape = normalized_shape](const Tensor& g) {
+                        [x = saved_x.values(), w = saved_w.values(), mean, rstd, want_x, want_w, want_b, rows,
+                         cols, shape = normalized_shape](const Tensor& g) {
                           Tensor gx, gw, gb;
                           if (want_x) gx = Tensor::empty(x.shape());
                           if (want_w) gw = Tensor::empty(shape);
@@ -235,8 +237,7 @@ Tensor F::layer_norm(const Tensor& x, const Shape& normalized_shape, const Tenso
                           return grads(gx, gw, gb);
                         },
                     .differentiable =
-                        [x = SavedTensor(x), w = SavedTensor(weight), eps, want_x, want_w, want_b, rows,
-                         cols](const Tensor& g) {
+                        [x = saved_x, w = saved_w, eps, want_x, want_w, want_b, rows, cols](const Tensor& g) {
                           return layer_norm_formula(x.get(), w.get(), g, rows, cols, eps, want_x, want_w,
                                                     want_b);
                         }},
