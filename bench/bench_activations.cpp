@@ -18,6 +18,7 @@
 #include <ember.h>
 
 #include "activation_cases.h"
+#include "fixed_team.h"
 
 using namespace ember;
 using namespace ember::bench;

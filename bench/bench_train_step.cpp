@@ -28,6 +28,7 @@
 #include <ember.h>
 
 #include "background_load.h"
+#include "fixed_team.h"
 
 using namespace ember;
 

@@ -35,6 +35,8 @@ def run(binary, pattern, min_time):
         [binary, f"--benchmark_filter={pattern}", f"--benchmark_min_time={min_time}",
          "--benchmark_format=json"],
         check=True, capture_output=True, text=True).stdout
+    if not out.strip():
+        return {}  # no benchmark of this build matches (one the other build added)
     return {b["name"]: b["real_time"] for b in json.loads(out)["benchmarks"]
             if b.get("run_type", "iteration") == "iteration"}
 
