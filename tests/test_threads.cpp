@@ -15,6 +15,7 @@
 
 #include <ember.h>
 
+#include "core/kernels/dnnl_context.h"
 #include "core/kernels/idle_cores.h"
 #include "core/kernels/parallel.h"
 #include "core/kernels/team.h"
@@ -204,6 +205,28 @@ TEST_F(Threads, OneDnnCallsGetOneThreadWhileBackingOffAndTheCountComesBack) {
     EXPECT_EQ(omp_get_max_threads(), 1);
   }
   EXPECT_EQ(get_num_threads(), 2) << "the user's count must come back after the call";
+}
+
+// oneDNN's primitives fork the thread count they were made for, whatever
+// omp_set_num_threads says when they run: one made for two threads kept both
+// busy through a back-off, which then read ember's own second thread as another
+// program's load and never ended. While backing off, primitives are made anew
+// for the back-off's team; when it ends, for the full one again.
+TEST_F(Threads, OneDnnPrimitivesAreMadeForTheBackOffsTeam) {
+  Tensor x = randn({256, 1024});
+  kernels::clear_primitive_cache();
+  F::softmax(x, 1);
+  F::softmax(x, 1);
+  ASSERT_EQ(kernels::primitive_cache_stats().misses, 1);
+  ASSERT_EQ(kernels::primitive_cache_stats().hits, 1);
+  time_region(0ns, 3ms);
+  ASSERT_TRUE(kernels::backing_off());
+  F::softmax(x, 1);
+  EXPECT_EQ(kernels::primitive_cache_stats().misses, 2)
+      << "a primitive made for two threads ran in a back-off";
+  kernels::set_adaptive(true);  // the back-off over
+  F::softmax(x, 1);
+  EXPECT_EQ(kernels::primitive_cache_stats().misses, 3) << "the one-thread primitive outlived the back-off";
 }
 
 TEST_F(Threads, ResultsDoNotDependOnTheBackOff) {

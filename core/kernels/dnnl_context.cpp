@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "core/kernels/team.h"
 
@@ -105,13 +106,29 @@ dnnl::stream& stream() {
   return s;
 }
 
+namespace {
+// omp_set_num_threads for a scope (the calling thread's count), put back after.
+struct OmpThreads {
+  int previous = omp_get_max_threads();
+  explicit OmpThreads(int threads) { omp_set_num_threads(threads); }
+  ~OmpThreads() { omp_set_num_threads(previous); }
+};
+}  // namespace
+
 CachedPrimitive& cached(const PrimitiveKey& key, const std::function<CachedPrimitive()>& make) {
   Cache& cache = thread_cache();
   // A primitive splits its work for the thread count it was created under,
   // and the split decides the order of its sums: one created before a
   // set_num_threads would go on computing as the old count did, and a run's
   // bits would depend on its history. A new count starts the cache over.
-  if (int threads = omp_get_max_threads(); threads != cache.threads) {
+  // The count is the one the primitive will run with: while the busy-machine
+  // back-off gives fewer threads (team.h), primitives are made for that team.
+  // oneDNN's primitives fork the count they were made for whatever
+  // omp_set_num_threads says at execute time, so one made for two threads
+  // would keep the busy core's wait the back-off is there to avoid — and keep
+  // ember's second thread busy, which the back-off would then read as another
+  // program's load and never end.
+  if (int threads = team_threads(std::numeric_limits<int64_t>::max()); threads != cache.threads) {
     cache.entries.clear();
     cache.threads = threads;
   }
@@ -122,6 +139,7 @@ CachedPrimitive& cached(const PrimitiveKey& key, const std::function<CachedPrimi
   }
   ++cache.misses;
   if (cache.entries.size() >= kMaxEntries) cache.entries.clear();
+  OmpThreads made_for(cache.threads);  // oneDNN reads the count when the primitive is made
   return cache.entries.emplace(key, make()).first->second;
 }
 
