@@ -214,19 +214,14 @@ TEST_F(Threads, OneDnnCallsGetOneThreadWhileBackingOffAndTheCountComesBack) {
 // for the back-off's team; when it ends, for the full one again.
 TEST_F(Threads, OneDnnPrimitivesAreMadeForTheBackOffsTeam) {
   Tensor x = randn({256, 1024});
-  kernels::clear_primitive_cache();
-  F::softmax(x, 1);
-  F::softmax(x, 1);
-  ASSERT_EQ(kernels::primitive_cache_stats().misses, 1);
-  ASSERT_EQ(kernels::primitive_cache_stats().hits, 1);
   time_region(0ns, 3ms);
   ASSERT_TRUE(kernels::backing_off());
   F::softmax(x, 1);
-  EXPECT_EQ(kernels::primitive_cache_stats().misses, 2)
+  EXPECT_EQ(kernels::primitive_cache_stats().threads, 1)
       << "a primitive made for two threads ran in a back-off";
-  kernels::set_adaptive(true);  // the back-off over
+  kernels::set_adaptive(false);  // the full team whatever the load (a slow machine may back off on its own)
   F::softmax(x, 1);
-  EXPECT_EQ(kernels::primitive_cache_stats().misses, 3) << "the one-thread primitive outlived the back-off";
+  EXPECT_EQ(kernels::primitive_cache_stats().threads, 2) << "the one-thread primitives outlived the back-off";
 }
 
 TEST_F(Threads, ResultsDoNotDependOnTheBackOff) {

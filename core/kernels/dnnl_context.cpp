@@ -168,7 +168,7 @@ dnnl::memory::desc plain_desc(const std::vector<int64_t>& dims) {
 
 PrimitiveCacheStats primitive_cache_stats() {
   auto& c = dnnl_detail::thread_cache();
-  return {static_cast<int64_t>(c.entries.size()), c.hits, c.misses};
+  return {static_cast<int64_t>(c.entries.size()), c.hits, c.misses, c.threads};
 }
 
 void clear_primitive_cache() {

@@ -12,6 +12,7 @@ struct PrimitiveCacheStats {
   int64_t entries = 0;  ///< primitives held by the calling thread's cache
   int64_t hits = 0;     ///< lookups that found a primitive (this thread, since the last clear)
   int64_t misses = 0;   ///< lookups that had to create one
+  int threads = 0;      ///< the thread count the held primitives were made for (0: none made yet)
 };
 
 /// The calling thread's cache counters (each thread has its own cache).
