@@ -38,6 +38,13 @@ inline void check_hardsigmoid_options(const char* op, float bias, float divisor,
 /// the input, for its backward; this tells it which case it is in.
 inline bool same_tensor(const Tensor& a, const Tensor& b) { return a.impl() == b.impl(); }
 
+/// What such an op saves of x when its backward reads x's values: x itself or,
+/// in place, the op's own output y — the same storage, and saving x as an input
+/// would hold the node that x is about to take (a cycle).
+inline SavedTensor saved_input(const Tensor& x, const Tensor& y) {
+  return same_tensor(x, y) ? SavedTensor::output(y) : SavedTensor(x);
+}
+
 /// The backward of an in-place op whose derivative needs the input it overwrote
 /// (leaky_relu_ with a negative slope, elu_ and celu_ with a negative alpha, rrelu_
 /// with a negative mean slope): PyTorch's answer — the forward runs, the backward

@@ -95,8 +95,7 @@ Tensor rrelu_into(const Tensor& x, float lower, float upper, bool training, Tens
                  "RreluBackward", detail::cat("rrelu_ ran with a negative mean slope (", slope, ")")));
       return y;
     }
-    // In place, x's storage is y's: the fast backward reads the same values either way.
-    const SavedTensor saved = in_place ? SavedTensor::output(y) : SavedTensor(x);
+    const SavedTensor saved = detail::saved_input(x, y);
     record({"RreluBackward", kRreluRule}, y, {x},
            Backward{.fast =
                         [v = saved.values(), slope, in_place](const Tensor& g) {
@@ -122,8 +121,7 @@ Tensor rrelu_into(const Tensor& x, float lower, float upper, bool training, Tens
   kernels::rrelu_forward(x.data(), slopes.data(), y.data(), y.numel());
   if (needs_grad(x))
     record({"RreluBackward", kRreluRule}, y, {x},
-           Backward{.differentiable = [slopes, v = in_place ? SavedTensor::output(y)
-                                                            : SavedTensor(x)](const Tensor& g) {
+           Backward{.differentiable = [slopes, v = detail::saved_input(x, y)](const Tensor& g) {
              return grads(detail::piecewise_constant_product(g, slopes, v.get()));
            }});
   return y;

@@ -133,10 +133,8 @@ void check_hardtanh_bounds(float min_val, float max_val, const char* op) {
 
 Tensor hardtanh_into(const Tensor& x, float min_val, float max_val, Tensor y) {
   kernels::hardtanh_forward(x.data(), y.data(), x.numel(), min_val, max_val);
-  const bool in_place = same_tensor(x, y);
   if (!needs_grad(x)) return y;
-  // In place, x's storage is y's: the fast backward reads the same values either way.
-  const SavedTensor saved = in_place ? SavedTensor::output(y) : SavedTensor(x);
+  const SavedTensor saved = detail::saved_input(x, y);
   record({"HardtanhBackward", "y = clamp(x, lo, hi): dx = g strictly inside (lo, hi), else 0"}, y, {x},
          Backward{.fast =
                       [v = saved.values(), min_val, max_val](const Tensor& g) {

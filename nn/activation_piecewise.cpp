@@ -74,10 +74,8 @@ void check_threshold_options(float threshold, float value, const char* op) {
 
 Tensor threshold_into(const Tensor& x, float threshold, float value, Tensor y) {
   kernels::threshold_forward(x.data(), y.data(), x.numel(), threshold, value);
-  const bool in_place = detail::same_tensor(x, y);
   if (!needs_grad(x)) return y;
-  // In place, x's storage is y's: the fast backward reads the same values either way.
-  const SavedTensor saved = in_place ? SavedTensor::output(y) : SavedTensor(x);
+  const SavedTensor saved = detail::saved_input(x, y);
   record({"ThresholdBackward", "y = x where x > th, else value: dx = g where x > th"}, y, {x},
          Backward{.fast =
                       [v = saved.values(), threshold](const Tensor& g) {

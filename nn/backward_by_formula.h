@@ -5,7 +5,6 @@
 // again. Internal: not part of the public API.
 #pragma once
 
-#include <algorithm>
 #include <array>
 #include <optional>
 #include <vector>
@@ -34,9 +33,7 @@ Tensor derivative_by_formula(const Tensor& x, F f) {
 /// forward that needs grad, and a vector would be one more heap allocation each time.
 template <class Formula, size_t N>
 BackwardFunction backward_by_formula(const SavedTensor (&saved)[N], Formula formula) {
-  std::array<SavedTensor, N> kept;
-  std::copy(saved, saved + N, kept.begin());
-  return [kept = std::move(kept), formula](const Tensor& g) {
+  return [kept = std::to_array(saved), formula](const Tensor& g) {
     std::vector<Tensor> inputs, wrt;
     for (const SavedTensor& s : kept) inputs.push_back(s.get());
     for (const Tensor& t : inputs)
